@@ -6,6 +6,7 @@
 pub mod config;
 mod cursor;
 mod deal;
+pub mod engine;
 mod error;
 pub mod http;
 mod kind;
@@ -14,6 +15,7 @@ pub mod mapping;
 pub mod phone;
 mod sink;
 mod source;
+pub mod state;
 
 pub use cursor::{Continuation, Cursor};
 pub use deal::{Contact, Deal, Utm};

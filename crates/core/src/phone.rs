@@ -71,7 +71,15 @@ fn extract_digits(raw: &str) -> Result<(bool, String), PhoneError> {
             '0'..='9' => digits.push(c),
             '+' if digits.is_empty() && !plus => plus = true,
             '+' => return Err(PhoneError::Garbled),
-            ' ' | '-' | '(' | ')' | '.' | '\t' | '\u{a0}' | '\u{2010}'..='\u{2015}' | '\u{2212}' => {}
+            ' '
+            | '-'
+            | '('
+            | ')'
+            | '.'
+            | '\t'
+            | '\u{a0}'
+            | '\u{2010}'..='\u{2015}'
+            | '\u{2212}' => {}
             // Text before the number ("тел.", "tel:") is a label; text after it
             // starts an extension or a remark.
             _ if c.is_alphabetic() || c == '#' || c == ':' => {

@@ -49,7 +49,8 @@ impl FromStr for Rate {
         let bad = || format!("'{s}' is not a rate; write it as <N>/s, <N>/min or <N>/h, or off");
         let (count, unit) = s.split_once('/').ok_or_else(bad)?;
         let count: u32 = count.trim().parse().map_err(|_| bad())?;
-        let count = NonZeroU32::new(count).ok_or_else(|| format!("'{s}': the rate must be above zero"))?;
+        let count =
+            NonZeroU32::new(count).ok_or_else(|| format!("'{s}': the rate must be above zero"))?;
         let per = match unit.trim() {
             "s" | "sec" | "second" => Duration::from_secs(1),
             "m" | "min" | "minute" => Duration::from_secs(60),
@@ -91,7 +92,11 @@ impl<'de> Deserialize<'de> for HumanDuration {
         let raw = String::deserialize(deserializer)?;
         humantime::parse_duration(raw.trim())
             .map(HumanDuration)
-            .map_err(|e| serde::de::Error::custom(format!("'{raw}' is not a duration ({e}); write it like 15s, 2m or 500ms")))
+            .map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "'{raw}' is not a duration ({e}); write it like 15s, 2m or 500ms"
+                ))
+            })
     }
 }
 
@@ -109,7 +114,10 @@ mod tests {
             ("off", "off"),
         ];
         for (input, shown) in ok {
-            assert_eq!(input.parse::<Rate>().map(|r| r.to_string()).as_deref(), Ok(shown));
+            assert_eq!(
+                input.parse::<Rate>().map(|r| r.to_string()).as_deref(),
+                Ok(shown)
+            );
         }
         for bad in ["", "5", "0/s", "-1/s", "5/day", "x/s", "1.5/s"] {
             assert!(bad.parse::<Rate>().is_err(), "{bad}");

@@ -144,13 +144,17 @@ impl<'de> MapAccess<'de> for SettingsAccess<'_> {
             return Ok(None);
         };
         self.current = Some(entry);
-        let key: de::value::StrDeserializer<'_, ConfigError> = entry.key.as_str().into_deserializer();
+        let key: de::value::StrDeserializer<'_, ConfigError> =
+            entry.key.as_str().into_deserializer();
         seed.deserialize(key)
             .map(Some)
             .map_err(|e| e.or_at(entry.at))
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, ConfigError> {
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, ConfigError> {
         let entry = self
             .current
             .take()
@@ -190,7 +194,10 @@ mod tests {
         let s = settings(&[("url", "https://x".into(), 2), ("page", 3.into(), 3)]);
         assert_eq!(
             s.deserialize::<Example>(),
-            Ok(Example { url: "https://x".into(), page: Some(3) })
+            Ok(Example {
+                url: "https://x".into(),
+                page: Some(3)
+            })
         );
     }
 

@@ -63,9 +63,14 @@ pub async fn send(request: RequestBuilder, target: &'static str) -> Result<Reply
 impl Reply {
     /// True when the body is an HTML page (an error page of a proxy or server).
     pub fn is_html(&self) -> bool {
-        let start = String::from_utf8_lossy(&self.body[..self.body.len().min(512)]).to_ascii_lowercase();
+        let start =
+            String::from_utf8_lossy(&self.body[..self.body.len().min(512)]).to_ascii_lowercase();
         let start = start.trim_start();
-        start.starts_with("<!doctype html") || start.starts_with("<html") || start.starts_with("<?xml") || start.starts_with("<head") || start.starts_with("<body")
+        start.starts_with("<!doctype html")
+            || start.starts_with("<html")
+            || start.starts_with("<?xml")
+            || start.starts_with("<head")
+            || start.starts_with("<body")
     }
 
     /// The body parsed as JSON. An HTML page or broken JSON is a temporary
@@ -86,7 +91,13 @@ impl Reply {
             } else {
                 ErrorKind::InvalidData
             };
-            let what = if self.body.is_empty() { "empty reply" } else if kind == ErrorKind::Temporary { "malformed JSON" } else { "unexpected JSON" };
+            let what = if self.body.is_empty() {
+                "empty reply"
+            } else if kind == ErrorKind::Temporary {
+                "malformed JSON"
+            } else {
+                "unexpected JSON"
+            };
             Error::new(kind, format!("{what} (HTTP {}): {e}", self.status)).with_target(target)
         })
     }
@@ -96,16 +107,22 @@ impl Reply {
     pub fn snippet(&self) -> String {
         let text = String::from_utf8_lossy(&self.body);
         let lower = text.to_ascii_lowercase();
-        let title = lower
-            .find("<title>")
-            .and_then(|s| lower[s + 7..].find("</title>").map(|e| &text[s + 7..s + 7 + e]));
+        let title = lower.find("<title>").and_then(|s| {
+            lower[s + 7..]
+                .find("</title>")
+                .map(|e| &text[s + 7..s + 7 + e])
+        });
         let shown = title.unwrap_or(&text);
         let one_line: String = shown.split_whitespace().collect::<Vec<_>>().join(" ");
         let mut cut: String = one_line.chars().take(160).collect();
         if cut.len() < one_line.len() {
             cut.push('…');
         }
-        if cut.is_empty() { "(empty body)".into() } else { cut }
+        if cut.is_empty() {
+            "(empty body)".into()
+        } else {
+            cut
+        }
     }
 }
 
@@ -130,7 +147,11 @@ pub fn transport_error(err: reqwest::Error, target: &'static str) -> Error {
         cause = s.to_string();
         source = s.source();
     }
-    let message = if cause.is_empty() { what.to_owned() } else { format!("{what}: {cause}") };
+    let message = if cause.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what}: {cause}")
+    };
     Error::temporary(message).with_target(target)
 }
 
@@ -142,7 +163,9 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     }
     let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    wait.to_std().ok().map(|d| d.min(Duration::from_secs(24 * 3600)))
+    wait.to_std()
+        .ok()
+        .map(|d| d.min(Duration::from_secs(24 * 3600)))
 }
 
 #[cfg(test)]
@@ -160,15 +183,23 @@ mod tests {
 
     #[test]
     fn html_pages_are_temporary_and_show_their_title() {
-        let r = reply(502, "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>");
+        let r = reply(
+            502,
+            "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+        );
         let e = r.json::<serde_json::Value>("bitrix24").unwrap_err();
         assert!(e.is_temporary());
-        assert_eq!(e.to_string(), "bitrix24: HTML page instead of JSON (HTTP 502 Bad Gateway): 502 Bad Gateway");
+        assert_eq!(
+            e.to_string(),
+            "bitrix24: HTML page instead of JSON (HTTP 502 Bad Gateway): 502 Bad Gateway"
+        );
     }
 
     #[test]
     fn broken_json_is_temporary_and_wrong_shape_is_invalid_data() {
-        let e = reply(200, "{\"result\": [1, 2").json::<serde_json::Value>("x").unwrap_err();
+        let e = reply(200, "{\"result\": [1, 2")
+            .json::<serde_json::Value>("x")
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Temporary);
         let e = reply(200, "").json::<serde_json::Value>("x").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Temporary);
@@ -182,7 +213,10 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, "7".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        h.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&h), None, "a date in the past means no wait");
         h.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);

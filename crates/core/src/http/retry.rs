@@ -79,7 +79,9 @@ impl RetryPolicy {
                 .max(err.retry_after().unwrap_or_default());
             if number >= self.max_attempts.max(1) || started.elapsed() + delay > self.max_elapsed {
                 let spent = started.elapsed().as_secs();
-                return Err(err.context(format_args!("gave up after {number} attempts in {spent}s")));
+                return Err(
+                    err.context(format_args!("gave up after {number} attempts in {spent}s"))
+                );
             }
             on_retry(&err, delay);
             tokio::time::sleep(delay).await;
@@ -112,7 +114,11 @@ mod tests {
                 |n| {
                     calls.fetch_add(1, Ordering::SeqCst);
                     async move {
-                        if n < 3 { Err(Error::temporary("503")) } else { Ok(n) }
+                        if n < 3 {
+                            Err(Error::temporary("503"))
+                        } else {
+                            Ok(n)
+                        }
                     }
                 },
                 |_, _| retries += 1,
@@ -152,7 +158,10 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::RateLimited);
-        assert!(err.message().starts_with("gave up after 4 attempts"), "{err}");
+        assert!(
+            err.message().starts_with("gave up after 4 attempts"),
+            "{err}"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -186,7 +195,11 @@ mod tests {
                 &Limiter::unlimited(),
                 |_| {
                     calls.fetch_add(1, Ordering::SeqCst);
-                    async { Err::<(), _>(Error::temporary("down").with_retry_after(Duration::from_secs(60))) }
+                    async {
+                        Err::<(), _>(
+                            Error::temporary("down").with_retry_after(Duration::from_secs(60)),
+                        )
+                    }
                 },
                 |_, _| {},
             )

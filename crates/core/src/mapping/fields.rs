@@ -99,7 +99,12 @@ mod tests {
     use serde_json::json;
 
     fn deal() -> Deal {
-        let mut d = Deal::new("410", chrono::Utc.with_ymd_and_hms(2024, 8, 30, 12, 29, 0).unwrap());
+        let mut d = Deal::new(
+            "410",
+            chrono::Utc
+                .with_ymd_and_hms(2024, 8, 30, 12, 29, 0)
+                .unwrap(),
+        );
         d.title = Some("New Deal #1".into());
         d.utm.source = Some("google".into());
         d.custom_fields.insert("UF_CRM_1".into(), json!("Hello"));
@@ -123,7 +128,10 @@ mod tests {
     #[test]
     fn renders_templates() {
         let d = deal();
-        assert_eq!(render("Сделка {id}: {title}", &d), "Сделка 410: New Deal #1");
+        assert_eq!(
+            render("Сделка {id}: {title}", &d),
+            "Сделка 410: New Deal #1"
+        );
         assert_eq!(render("{stage}|{ /UF_CRM_LIST }", &d), "|a, b");
         assert_eq!(render("{{literal}} {id", &d), "{literal} {id");
     }

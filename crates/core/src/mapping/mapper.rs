@@ -139,7 +139,8 @@ fn first_valid_phone(contacts: &[Contact]) -> Result<(String, &Contact), String>
 
 fn matches(when: &RouteCondition, deal: &Deal) -> bool {
     let ok = |cond: &Option<super::template::OneOrMany>, value: Option<&String>| {
-        cond.as_ref().is_none_or(|c| c.accepts(value.map(String::as_str)))
+        cond.as_ref()
+            .is_none_or(|c| c.accepts(value.map(String::as_str)))
     };
     ok(&when.pipeline, deal.pipeline_id.as_ref())
         && ok(&when.stage, deal.stage_id.as_ref())
@@ -167,10 +168,14 @@ mod tests {
     }
 
     fn deal(contacts: Vec<Contact>) -> Deal {
-        let mut d = Deal::new("37", chrono::Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap());
+        let mut d = Deal::new(
+            "37",
+            chrono::Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap(),
+        );
         d.title = Some("Квартира 2к".into());
         d.pipeline_id = Some("1".into());
-        d.custom_fields.insert("UF_CRM_BUDGET".into(), json!("5000000"));
+        d.custom_fields
+            .insert("UF_CRM_BUDGET".into(), json!("5000000"));
         d.contacts = contacts;
         d
     }
@@ -224,8 +229,14 @@ mod tests {
         let m = Mapper::new(CrmKind::Bitrix24, base(), vec![]).unwrap();
         let cases = [
             (vec![], "no valid phone: the deal has no contact"),
-            (vec![contact("A", &[])], "no valid phone: the deal's contacts have no phone number"),
-            (vec![contact("A", &["8 900 12"])], "no valid phone: \"8 900 12\": too few digits (6)"),
+            (
+                vec![contact("A", &[])],
+                "no valid phone: the deal's contacts have no phone number",
+            ),
+            (
+                vec![contact("A", &["8 900 12"])],
+                "no valid phone: \"8 900 12\": too few digits (6)",
+            ),
         ];
         for (contacts, want) in cases {
             assert_eq!(m.map(&deal(contacts)), Mapped::Rejected(want.into()));
@@ -235,8 +246,12 @@ mod tests {
     #[test]
     fn messengers_custom_values_comment_and_routes() {
         let mut template = base();
-        template.custom_values.insert("10".into(), "UF_CRM_BUDGET".into());
-        template.custom_values.insert("11".into(), "UF_CRM_NONE".into());
+        template
+            .custom_values
+            .insert("10".into(), "UF_CRM_BUDGET".into());
+        template
+            .custom_values
+            .insert("11".into(), "UF_CRM_NONE".into());
         template.source_comment = Some("Сделка {id}: {title}".into());
         let route = Route {
             when: RouteCondition {
@@ -259,8 +274,15 @@ mod tests {
         assert_eq!(l.custom_values.get("10"), Some(&json!("5000000")));
         assert!(!l.custom_values.contains_key("11"));
         assert_eq!(l.source_comment.as_deref(), Some("Сделка 37: Квартира 2к"));
-        assert_eq!((l.order_id, l.order_code.as_deref()), (Some(102), Some("spb")));
-        assert_eq!(l.utc_offset, Some(3), "route keeps the base fields it does not set");
+        assert_eq!(
+            (l.order_id, l.order_code.as_deref()),
+            (Some(102), Some("spb"))
+        );
+        assert_eq!(
+            l.utc_offset,
+            Some(3),
+            "route keeps the base fields it does not set"
+        );
     }
 
     #[test]

@@ -1,0 +1,313 @@
+use super::*;
+use crate::mapping::LeadTemplate;
+use crate::state::Outcome;
+use crate::{
+    Capabilities, Contact, Continuation, CrmKind, Cursor, Deal, Error, FetchRequest, Lead, Page,
+    Receipt, Result,
+};
+use async_trait::async_trait;
+use chrono::TimeZone;
+use serde_json::json;
+use std::sync::Mutex;
+
+/// A source over a fixed list of deals with ids 1..=n, 3 per page, cursor = last id.
+struct ListSource {
+    deals: Vec<Deal>,
+    fail_fetch: Mutex<Option<Error>>,
+}
+
+impl ListSource {
+    fn new(n: u64) -> Self {
+        let deals = (1..=n)
+            .map(|i| {
+                let mut d = Deal::new(
+                    i.to_string(),
+                    chrono::Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap(),
+                );
+                let phone = if i % 5 == 0 {
+                    "нет".to_owned()
+                } else {
+                    format!("8 900 000 {:02} {:02}", i / 100 % 100, i % 100)
+                };
+                d.contacts.push(Contact {
+                    name: Some(format!("Клиент {i}")),
+                    phones: vec![phone],
+                    ..Contact::default()
+                });
+                d
+            })
+            .collect();
+        Self {
+            deals,
+            fail_fetch: Mutex::new(None),
+        }
+    }
+}
+
+#[async_trait]
+impl CrmSource for ListSource {
+    fn name(&self) -> &str {
+        "list"
+    }
+    fn kind(&self) -> CrmKind {
+        CrmKind::Bitrix24
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            page_size: 3,
+            keyset_paging: true,
+            fetch_by_id: false,
+        }
+    }
+    async fn check(&self) -> Result<()> {
+        Ok(())
+    }
+    async fn initial_cursor(&self, start: StartFrom) -> Result<Cursor> {
+        let last = match start {
+            StartFrom::Now => self.deals.len() as u64,
+            StartFrom::Date(_) => 0,
+        };
+        Ok(Cursor(json!(last)))
+    }
+    async fn fetch(&self, request: FetchRequest<'_>) -> Result<Page> {
+        if let Some(e) = self.fail_fetch.lock().unwrap().take() {
+            return Err(e);
+        }
+        let after = match request.continuation {
+            Some(Continuation(v)) => v.as_u64().unwrap(),
+            None => request.cursor.0.as_u64().unwrap(),
+        };
+        let deals: Vec<Deal> = self
+            .deals
+            .iter()
+            .filter(|d| d.id.parse::<u64>().unwrap() > after)
+            .take(3)
+            .cloned()
+            .collect();
+        let last = deals.last().map_or(after, |d| d.id.parse().unwrap());
+        Ok(Page {
+            next: (deals.len() == 3).then(|| Continuation(json!(last))),
+            cursor: Cursor(json!(last)),
+            deals,
+            skipped_seen: 0,
+        })
+    }
+    async fn deal(&self, _id: &str) -> Result<Option<Deal>> {
+        Ok(None)
+    }
+}
+
+/// A sink that records leads and can be told to fail.
+#[derive(Default)]
+struct RecordingSink {
+    leads: Mutex<Vec<Lead>>,
+    fail_with: Mutex<Option<fn() -> Error>>,
+}
+
+#[async_trait]
+impl LeadSink for RecordingSink {
+    async fn submit(&self, lead: &Lead) -> Result<Receipt> {
+        if let Some(make) = *self.fail_with.lock().unwrap() {
+            return Err(make());
+        }
+        self.leads.lock().unwrap().push(lead.clone());
+        Ok(Receipt { lead_id: None })
+    }
+}
+
+fn job(source: Arc<ListSource>, start: StartFrom) -> SourceJob {
+    let rules = LeadTemplate {
+        order_id: Some(101),
+        ..LeadTemplate::default()
+    };
+    SourceJob {
+        source,
+        mapper: Mapper::new(CrmKind::Bitrix24, rules, vec![]).unwrap(),
+        start,
+    }
+}
+
+fn since() -> StartFrom {
+    StartFrom::Date(chrono::Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap())
+}
+
+fn engine(store: &Arc<StateStore>, sink: &Arc<RecordingSink>, options: EngineOptions) -> Engine {
+    Engine::new(store.clone(), sink.clone(), options)
+}
+
+fn sent_ids(sink: &RecordingSink) -> Vec<String> {
+    let mut ids: Vec<String> = sink
+        .leads
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|l| l.external_id_bitrix24.clone().unwrap())
+        .collect();
+    ids.sort_by_key(|id| id.parse::<u64>().unwrap());
+    ids
+}
+
+#[tokio::test]
+async fn delivers_every_valid_deal_once_and_a_rerun_sends_nothing() {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let sink = Arc::new(RecordingSink::default());
+    let source = Arc::new(ListSource::new(10));
+    let jobs = [job(source, since())];
+    let report = engine(&store, &sink, EngineOptions::default())
+        .run_pass(&jobs)
+        .await;
+    let r = &report.sources[0];
+    assert_eq!((r.fetched, r.sent, r.rejected, r.failed), (10, 8, 2, 0));
+    assert_eq!(sent_ids(&sink), ["1", "2", "3", "4", "6", "7", "8", "9"]);
+    assert_eq!(store.cursor("list").unwrap(), Some(Cursor(json!(10))));
+    assert_eq!(store.outcome("list", "5").unwrap(), Some(Outcome::Rejected));
+
+    let again = engine(&store, &sink, EngineOptions::default())
+        .run_pass(&jobs)
+        .await;
+    assert_eq!(again.sources[0].sent, 0);
+    assert_eq!(sink.leads.lock().unwrap().len(), 8);
+}
+
+#[tokio::test]
+async fn first_run_without_start_from_records_now_and_sends_nothing() {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let sink = Arc::new(RecordingSink::default());
+    let jobs = [job(Arc::new(ListSource::new(4)), StartFrom::Now)];
+    let report = engine(&store, &sink, EngineOptions::default())
+        .run_pass(&jobs)
+        .await;
+    assert!(report.sources[0].started_from_now);
+    assert!(sink.leads.lock().unwrap().is_empty());
+    assert_eq!(store.cursor("list").unwrap(), Some(Cursor(json!(4))));
+}
+
+#[tokio::test]
+async fn auth_failure_stops_the_pass_and_marks_nothing() {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let sink = Arc::new(RecordingSink::default());
+    *sink.fail_with.lock().unwrap() = Some(|| Error::auth("liner: the API key was refused"));
+    let jobs = [job(Arc::new(ListSource::new(10)), since())];
+    let report = engine(&store, &sink, EngineOptions::default())
+        .run_pass(&jobs)
+        .await;
+    assert!(
+        matches!(report.stop, Some(StopReason::Auth(_))),
+        "{:?}",
+        report.stop
+    );
+    assert_eq!(store.cursor("list").unwrap(), None);
+    for id in ["1", "2", "3", "4", "6"] {
+        assert_eq!(store.outcome("list", id).unwrap(), None, "deal {id}");
+    }
+
+    *sink.fail_with.lock().unwrap() = None;
+    let report = engine(&store, &sink, EngineOptions::default())
+        .run_pass(&jobs)
+        .await;
+    assert_eq!(report.sources[0].sent, 8);
+    assert_eq!(sent_ids(&sink).len(), 8);
+}
+
+#[tokio::test]
+async fn temporary_failures_hold_the_cursor_and_the_next_pass_delivers() {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let sink = Arc::new(RecordingSink::default());
+    *sink.fail_with.lock().unwrap() = Some(|| Error::temporary("liner: HTTP 503"));
+    let jobs = [job(Arc::new(ListSource::new(10)), since())];
+    let options = EngineOptions {
+        sink_failure_limit: 3,
+        max_in_flight: 1,
+        ..EngineOptions::default()
+    };
+    let report = engine(&store, &sink, options).run_pass(&jobs).await;
+    assert!(
+        matches!(report.stop, Some(StopReason::SinkUnavailable(_))),
+        "{:?}",
+        report.stop
+    );
+    assert!(report.incomplete());
+    assert_eq!(
+        store.cursor("list").unwrap(),
+        None,
+        "nothing final, nothing committed"
+    );
+    assert_eq!(store.outcome("list", "1").unwrap(), Some(Outcome::Pending));
+
+    *sink.fail_with.lock().unwrap() = None;
+    let report = engine(&store, &sink, options).run_pass(&jobs).await;
+    assert!(report.stop.is_none());
+    assert_eq!(sent_ids(&sink), ["1", "2", "3", "4", "6", "7", "8", "9"]);
+    assert!(report.sources[0].resent >= 1);
+    assert_eq!(store.cursor("list").unwrap(), Some(Cursor(json!(10))));
+}
+
+#[tokio::test]
+async fn rejections_from_the_sink_are_final() {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let sink = Arc::new(RecordingSink::default());
+    *sink.fail_with.lock().unwrap() = Some(|| Error::rejected("liner: orderId: no such order"));
+    let jobs = [job(Arc::new(ListSource::new(3)), since())];
+    let report = engine(&store, &sink, EngineOptions::default())
+        .run_pass(&jobs)
+        .await;
+    assert_eq!(report.sources[0].rejected, 3);
+    assert_eq!(
+        report.sources[0]
+            .rejections
+            .get("liner: orderId: no such order"),
+        Some(&3)
+    );
+    let record = store.deal("list", "2").unwrap().unwrap();
+    assert_eq!(
+        record.last_error.as_deref(),
+        Some("liner: orderId: no such order")
+    );
+    assert_eq!(store.cursor("list").unwrap(), Some(Cursor(json!(3))));
+}
+
+#[tokio::test]
+async fn dry_run_writes_nothing() {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let sink = Arc::new(RecordingSink::default());
+    let jobs = [job(Arc::new(ListSource::new(6)), since())];
+    let options = EngineOptions {
+        dry_run: true,
+        ..EngineOptions::default()
+    };
+    let report = engine(&store, &sink, options).run_pass(&jobs).await;
+    assert_eq!(report.sources[0].sent, 5);
+    assert_eq!(report.sources[0].rejected, 1);
+    assert_eq!(store.cursor("list").unwrap(), None);
+    assert_eq!(
+        store.counts("list").unwrap(),
+        crate::state::OutcomeCounts::default()
+    );
+    assert!(store.passes("list", 10).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_fetch_error_keeps_what_was_finished() {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let sink = Arc::new(RecordingSink::default());
+    let source = Arc::new(ListSource::new(3));
+    *source.fail_fetch.lock().unwrap() = Some(Error::temporary("bitrix24: HTTP 503"));
+    let jobs = [job(source.clone(), since())];
+    let report = engine(&store, &sink, EngineOptions::default())
+        .run_pass(&jobs)
+        .await;
+    let (kind, message) = report.sources[0].error.clone().unwrap();
+    assert_eq!(
+        (kind, message.as_str()),
+        (crate::ErrorKind::Temporary, "bitrix24: HTTP 503")
+    );
+    assert!(
+        report.stop.is_none(),
+        "a source error does not stop other sources"
+    );
+    let report = engine(&store, &sink, EngineOptions::default())
+        .run_pass(&jobs)
+        .await;
+    assert_eq!(report.sources[0].sent, 3);
+    assert_eq!(store.passes("list", 10).unwrap().len(), 2);
+}

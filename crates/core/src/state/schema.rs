@@ -1,0 +1,91 @@
+//! The state file's schema, its version, and the checks that refuse a file
+//! that is not ours or is newer than this program.
+
+use crate::{Error, Result};
+use rusqlite::Connection;
+use std::path::Path;
+
+/// The schema version this program writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = 1;
+
+const CREATE_V1: &str = "
+CREATE TABLE deals (
+    source          TEXT NOT NULL,
+    deal_id         TEXT NOT NULL,
+    outcome         TEXT NOT NULL CHECK (outcome IN ('pending', 'sent', 'rejected', 'failed')),
+    lead_id         TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    deal_created_at TEXT,
+    first_seen_at   TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    PRIMARY KEY (source, deal_id)
+) WITHOUT ROWID;
+CREATE INDEX deals_by_outcome ON deals (source, outcome, updated_at);
+CREATE TABLE cursors (
+    source     TEXT PRIMARY KEY,
+    cursor     TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE passes (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    fetched     INTEGER NOT NULL,
+    sent        INTEGER NOT NULL,
+    rejected    INTEGER NOT NULL,
+    failed      INTEGER NOT NULL,
+    skipped     INTEGER NOT NULL,
+    error       TEXT
+);
+CREATE INDEX passes_by_source ON passes (source, id);
+";
+
+/// Sets the connection up and brings an empty file to the current schema.
+/// Refuses files that are not liner-sync state or were written by a newer
+/// version, without changing them.
+pub fn prepare(conn: &Connection, path: &Path, writable: bool) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|e| unreadable(path, &e))?;
+    let tables: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+        .map_err(|e| unreadable(path, &e))?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::state(format!(
+            "{} was written by a newer liner-sync (state schema {version}, this program knows {SCHEMA_VERSION}); \
+             upgrade liner-sync or point state.path elsewhere",
+            path.display()
+        )));
+    }
+    if version == 0 && tables > 0 {
+        return Err(Error::state(format!(
+            "{} is an SQLite database but not a liner-sync state file; refusing to touch it. \
+             Point state.path at a new file",
+            path.display()
+        )));
+    }
+    if writable {
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| unreadable(path, &e))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        if version == 0 {
+            let tx = conn.unchecked_transaction()?;
+            tx.execute_batch(CREATE_V1)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.commit()?;
+        }
+    }
+    Ok(())
+}
+
+fn unreadable(path: &Path, e: &rusqlite::Error) -> Error {
+    Error::state(format!(
+        "cannot read the state file {} ({e}); it is damaged or not a liner-sync state file. \
+         It was left untouched: restore it from a backup, or move it away to start afresh \
+         (every deal since start_from would then be sent again)",
+        path.display()
+    ))
+}

@@ -1,0 +1,188 @@
+use super::*;
+use crate::SeenDeals;
+use chrono::TimeZone;
+
+fn created() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc.with_ymd_and_hms(2026, 11, 2, 7, 0, 0).unwrap()
+}
+
+#[test]
+fn outcomes_move_from_pending_to_final() {
+    let s = StateStore::in_memory().unwrap();
+    assert_eq!(s.outcome("b24", "1").unwrap(), None);
+    assert!(s.mark_pending("b24", "1", created()).unwrap());
+    assert_eq!(s.outcome("b24", "1").unwrap(), Some(Outcome::Pending));
+    assert!(!s.seen("b24").is_handled("1"));
+    s.mark_sent("b24", "1", Some("77")).unwrap();
+    let r = s.deal("b24", "1").unwrap().unwrap();
+    assert_eq!(
+        (r.outcome, r.lead_id.as_deref(), r.attempts),
+        (Outcome::Sent, Some("77"), 1)
+    );
+    assert!(s.seen("b24").is_handled("1"));
+    assert!(
+        !s.seen("other").is_handled("1"),
+        "deals are keyed by source"
+    );
+}
+
+#[test]
+fn temporary_failures_give_up_after_the_limit() {
+    let s = StateStore::in_memory().unwrap();
+    for attempt in 1..=3 {
+        assert_eq!(s.mark_pending("b24", "9", created()).unwrap(), attempt == 1);
+        let outcome = s.mark_attempt_failed("b24", "9", "liner: 503", 3).unwrap();
+        let want = if attempt < 3 {
+            Outcome::Pending
+        } else {
+            Outcome::Failed
+        };
+        assert_eq!(outcome, want, "attempt {attempt}");
+    }
+    let r = s.deal("b24", "9").unwrap().unwrap();
+    assert_eq!(
+        (r.attempts, r.last_error.as_deref()),
+        (3, Some("liner: 503"))
+    );
+}
+
+#[test]
+fn forget_and_undo_only_touch_pending_rows() {
+    let s = StateStore::in_memory().unwrap();
+    s.mark_pending("b24", "1", created()).unwrap();
+    s.forget("b24", "1").unwrap();
+    assert_eq!(s.outcome("b24", "1").unwrap(), None);
+    s.mark_pending("b24", "2", created()).unwrap();
+    s.mark_sent("b24", "2", None).unwrap();
+    s.forget("b24", "2").unwrap();
+    assert_eq!(s.outcome("b24", "2").unwrap(), Some(Outcome::Sent));
+    s.mark_pending("b24", "3", created()).unwrap();
+    s.mark_pending("b24", "3", created()).unwrap();
+    s.undo_attempt("b24", "3").unwrap();
+    assert_eq!(s.deal("b24", "3").unwrap().unwrap().attempts, 1);
+}
+
+#[test]
+fn counts_recent_and_rejections() {
+    let s = StateStore::in_memory().unwrap();
+    s.mark_rejected(
+        "b24",
+        "5",
+        created(),
+        "no valid phone: the deal has no contact",
+    )
+    .unwrap();
+    s.mark_pending("b24", "6", created()).unwrap();
+    s.mark_sent("b24", "6", None).unwrap();
+    s.mark_pending("b24", "7", created()).unwrap();
+    let c = s.counts("b24").unwrap();
+    assert_eq!((c.pending, c.sent, c.rejected, c.failed), (1, 1, 1, 0));
+    let problems = s
+        .recent("b24", &[Outcome::Rejected, Outcome::Failed], 10)
+        .unwrap();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(
+        problems[0].last_error.as_deref(),
+        Some("no valid phone: the deal has no contact")
+    );
+}
+
+#[test]
+fn cursors_round_trip_per_source() {
+    let s = StateStore::in_memory().unwrap();
+    assert_eq!(s.cursor("b24").unwrap(), None);
+    let c = Cursor::new(serde_json::json!({"last_id": 42})).unwrap();
+    s.save_cursor("b24", &c).unwrap();
+    s.save_cursor("b24", &c).unwrap();
+    assert_eq!(s.cursor("b24").unwrap(), Some(c));
+    assert_eq!(s.sources().unwrap(), vec!["b24".to_owned()]);
+}
+
+#[test]
+fn pass_history_is_kept_short() {
+    let s = StateStore::in_memory().unwrap();
+    for i in 0..(KEEP + 5) {
+        let pass = PassRecord {
+            started_at: format!("2026-11-25T10:{:02}:00Z", i % 60),
+            finished_at: String::new(),
+            fetched: i,
+            sent: 0,
+            rejected: 0,
+            failed: 0,
+            skipped: 0,
+            error: (i % 2 == 1).then(|| "bitrix24: timed out".to_owned()),
+        };
+        s.record_pass("b24", &pass).unwrap();
+    }
+    let all = s.passes("b24", 1000).unwrap();
+    assert_eq!(all.len() as u64, KEEP);
+    assert_eq!(all[0].fetched, KEEP + 4);
+    assert!(s.last_clean_pass("b24").unwrap().is_some());
+}
+
+const KEEP: u64 = 200;
+
+#[test]
+fn files_survive_reopening_and_refuse_a_second_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/state.db");
+    let s = StateStore::open(&path).unwrap();
+    s.mark_pending("b24", "1", created()).unwrap();
+    s.mark_sent("b24", "1", None).unwrap();
+    let second = StateStore::open(&path).unwrap_err();
+    assert!(
+        second.to_string().contains("another liner-sync process"),
+        "{second}"
+    );
+    let reader = StateStore::open_read_only(&path).unwrap().unwrap();
+    assert_eq!(reader.outcome("b24", "1").unwrap(), Some(Outcome::Sent));
+    drop(s);
+    let again = StateStore::open(&path).unwrap();
+    assert_eq!(again.outcome("b24", "1").unwrap(), Some(Outcome::Sent));
+}
+
+#[test]
+fn refuses_garbage_foreign_and_newer_files_without_touching_them() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(
+        &garbage,
+        b"this is not a database, just some text that got here",
+    )
+    .unwrap();
+    let before = std::fs::read(&garbage).unwrap();
+    let e = StateStore::open(&garbage).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("damaged or not a liner-sync state file"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&garbage).unwrap(), before);
+
+    let foreign = dir.path().join("foreign.db");
+    rusqlite::Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let e = StateStore::open(&foreign).unwrap_err();
+    assert!(e.to_string().contains("not a liner-sync state file"), "{e}");
+
+    let newer = dir.path().join("newer.db");
+    rusqlite::Connection::open(&newer)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x); PRAGMA user_version = 99;")
+        .unwrap();
+    let e = StateStore::open(&newer).unwrap_err();
+    assert!(e.to_string().contains("newer liner-sync"), "{e}");
+}
+
+#[test]
+fn read_only_open_of_a_missing_file_is_none() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        StateStore::open_read_only(&dir.path().join("none.db"))
+            .unwrap()
+            .is_none()
+    );
+}
