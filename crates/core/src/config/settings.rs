@@ -96,6 +96,11 @@ impl SourceSettings {
         self.entries.push(Entry { key, value, at });
     }
 
+    /// Sets where the source entry starts (for errors about missing keys).
+    pub fn set_location(&mut self, at: Location) {
+        self.at = at;
+    }
+
     /// Where the source entry starts.
     pub fn location(&self) -> Location {
         self.at
