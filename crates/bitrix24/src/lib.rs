@@ -1,1 +1,17 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+mod batch;
+mod client;
+mod config;
+mod contacts;
+mod cursor;
+mod error;
+mod mapping;
+mod source;
+
+pub use config::Bitrix24Config;
+pub use source::Bitrix24Source;
+
+/// The `kind:` that selects this source in the configuration.
+pub const KIND: &str = "bitrix24";
