@@ -1,0 +1,318 @@
+//! Request shapes and counts of paging, contacts and the other operations.
+
+use crate::portal::{Handled, Portal, harness};
+use liner_sync_core::{Continuation, CrmSource, Cursor, NothingSeen, StartFrom};
+use serde_json::json;
+
+fn cursor(value: serde_json::Value) -> Cursor {
+    Cursor(value)
+}
+
+#[tokio::test]
+async fn a_page_of_50_then_7_costs_two_requests_each() {
+    let h = harness(Portal::with_deals(1001..=1057)).await;
+    let pages = h
+        .pass(&cursor(json!({"last_id": 0})), &NothingSeen)
+        .await
+        .unwrap();
+
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[0].deals.len(), 50);
+    assert_eq!(pages[0].next, Some(Continuation(json!(1050))));
+    assert_eq!(pages[0].cursor, cursor(json!({"last_id": 1050})));
+    assert_eq!(pages[1].deals.len(), 7);
+    assert_eq!(pages[1].next, None);
+    assert_eq!(pages[1].cursor, cursor(json!({"last_id": 1057})));
+    assert_eq!(
+        h.calls().await,
+        ["crm.deal.list", "batch", "crm.deal.list", "batch"]
+    );
+
+    let lists = h.bodies("crm.deal.list").await;
+    let select: Vec<&str> = lists[0]["select"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    assert!(
+        select.contains(&"CONTACT_ID") && select.contains(&"UF_*") && select.contains(&"UTM_TERM")
+    );
+    assert_eq!(lists[0]["order"], json!({"ID": "ASC"}));
+    assert_eq!(lists[0]["start"], -1);
+    assert_eq!(lists[0]["filter"], json!({">ID": 0}));
+    assert_eq!(lists[1]["filter"], json!({">ID": 1050}));
+
+    let batches = h.bodies("batch").await;
+    assert_eq!(batches[0]["halt"], 0);
+    let cmd = batches[0]["cmd"].as_object().unwrap();
+    assert_eq!(cmd.len(), 50, "one contact list and 49 link look-ups");
+    assert!(
+        cmd["contacts_0"]
+            .as_str()
+            .unwrap()
+            .starts_with("crm.contact.list?filter[%40ID][]=101001&")
+    );
+    assert_eq!(cmd["links_1001"], "crm.deal.contact.items.get?id=1001");
+    assert_eq!(batches[1]["cmd"].as_object().unwrap().len(), 8);
+
+    let first = &pages[0].deals[0];
+    assert_eq!(first.id, "1001");
+    assert_eq!(first.title.as_deref(), Some("Квартира #1001"));
+    assert_eq!(first.contacts.len(), 1);
+    assert_eq!(first.contacts[0].phones, ["+7 900 0001001"]);
+    assert_eq!(first.contacts[0].name.as_deref(), Some("Иван N101001"));
+    assert_eq!(first.created_at.to_rfc3339(), "2026-11-01T07:00:00+00:00");
+    assert_eq!(first.custom_fields["UF_CRM_1721244482250"], "Hello world!");
+    let last = &pages[0].deals[49];
+    assert_eq!(
+        last.contacts.len(),
+        1,
+        "the 50th deal, without a link look-up, still has its primary contact"
+    );
+}
+
+#[tokio::test]
+async fn the_first_page_of_a_pass_rescans_below_the_cursor() {
+    let h = harness(Portal::with_deals(1001..=1050)).await;
+    // 1035 was committed late: the previous pass read past it.
+    let handled = Handled::ids((1001..=1040).filter(|id| *id != 1035));
+    let page = h
+        .fetch(&cursor(json!({"last_id": 1040})), None, &handled)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        h.bodies("crm.deal.list").await[0]["filter"],
+        json!({">ID": 940})
+    );
+    let ids: Vec<&str> = page.deals.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids[0], "1035");
+    assert_eq!(ids.len(), 11);
+    assert_eq!(page.skipped_seen, 39);
+    assert!(page.next.is_some(), "a full raw page goes on");
+    assert_eq!(page.cursor, cursor(json!({"last_id": 1050})));
+
+    let batch = &h.bodies("batch").await[0];
+    let cmd = batch["cmd"].as_object().unwrap();
+    assert_eq!(
+        cmd.len(),
+        12,
+        "contacts and links only for the 11 unhandled deals"
+    );
+    assert!(!cmd.contains_key("links_1001"));
+    assert!(cmd.contains_key("links_1035"));
+}
+
+#[tokio::test]
+async fn handled_deals_skip_the_contacts_batch() {
+    let h = harness(Portal::with_deals(1001..=1057)).await;
+    let pages = h
+        .pass(
+            &cursor(json!({"last_id": 1057})),
+            &Handled::ids(1001..=1057),
+        )
+        .await
+        .unwrap();
+    assert_eq!(h.calls().await, ["crm.deal.list", "crm.deal.list"]);
+    assert_eq!(pages.iter().map(|p| p.skipped_seen).sum::<usize>(), 57);
+    assert!(pages.iter().all(|p| p.deals.is_empty()));
+    assert_eq!(pages[1].cursor, cursor(json!({"last_id": 1057})));
+}
+
+#[tokio::test]
+async fn an_empty_page_keeps_the_cursor_and_deals_without_contacts_cost_nothing_more() {
+    let h = harness(Portal::default()).await;
+    let page = h
+        .fetch(&cursor(json!({"last_id": 77})), None, &NothingSeen)
+        .await
+        .unwrap();
+    assert_eq!(page.cursor, cursor(json!({"last_id": 77})));
+    assert_eq!((page.deals.len(), page.next.is_none()), (0, true));
+
+    let mut portal = Portal::default();
+    portal.add_deal(5, &[]);
+    let h = harness(portal).await;
+    let page = h
+        .fetch(&cursor(json!({"last_id": 0})), None, &NothingSeen)
+        .await
+        .unwrap();
+    assert_eq!(page.deals.len(), 1);
+    assert!(page.deals[0].contacts.is_empty());
+    assert_eq!(h.calls().await, ["crm.deal.list"]);
+}
+
+#[tokio::test]
+async fn a_deal_without_a_phone_on_its_primary_contact_gets_one_follow_up() {
+    let mut portal = Portal::with_deals(1..=49);
+    // Deal 50 is the one whose links do not fit into the first batch.
+    portal.add_deal(
+        50,
+        &[
+            (500, None),
+            (501, Some("8 (812) 555-35-35")),
+            (502, Some("+7 900 765-43-21")),
+        ],
+    );
+    let h = harness(portal).await;
+    let page = h
+        .fetch(&cursor(json!({"last_id": 0})), None, &NothingSeen)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        h.calls().await,
+        ["crm.deal.list", "batch", "batch", "batch"]
+    );
+    let batches = h.bodies("batch").await;
+    assert_eq!(
+        batches[1]["cmd"],
+        json!({"links_50": "crm.deal.contact.items.get?id=50"})
+    );
+    let second = batches[2]["cmd"]["contacts_0"].as_str().unwrap();
+    assert!(
+        second.starts_with("crm.contact.list?filter[%40ID][]=501&filter[%40ID][]=502&"),
+        "{second}"
+    );
+
+    let deal = page.deals.iter().find(|d| d.id == "50").unwrap();
+    let phones: Vec<&[String]> = deal.contacts.iter().map(|c| c.phones.as_slice()).collect();
+    assert_eq!(
+        phones,
+        [
+            &[][..],
+            &["8 (812) 555-35-35".to_owned()][..],
+            &["+7 900 765-43-21".to_owned()][..]
+        ]
+    );
+}
+
+#[tokio::test]
+async fn secondary_contacts_known_from_the_first_batch_need_one_follow_up() {
+    let mut portal = Portal::default();
+    portal.add_deal(7, &[(70, Some("no phone here")), (71, Some("89001234567"))]);
+    let h = harness(portal).await;
+    let page = h
+        .fetch(&cursor(json!({"last_id": 0})), None, &NothingSeen)
+        .await
+        .unwrap();
+    assert_eq!(h.calls().await, ["crm.deal.list", "batch", "batch"]);
+    assert_eq!(page.deals[0].contacts.len(), 2);
+    assert_eq!(page.deals[0].contacts[1].phones, ["89001234567"]);
+}
+
+#[tokio::test]
+async fn a_start_date_filters_on_the_server_and_exactly_here() {
+    let mut portal = Portal::with_deals(1..=3);
+    portal.deals.get_mut(&1).unwrap()["DATE_CREATE"] = json!("2026-10-31T23:59:59+03:00");
+    let h = harness(portal).await;
+    let start = cursor(json!({"created_from": "2026-10-31T21:00:00Z"}));
+    let page = h.fetch(&start, None, &NothingSeen).await.unwrap();
+
+    let filter = &h.bodies("crm.deal.list").await[0]["filter"];
+    assert_eq!(
+        filter,
+        &json!({">ID": 0, ">=DATE_CREATE": "2026-10-30T21:00:00+00:00"})
+    );
+    let ids: Vec<&str> = page.deals.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["2", "3"],
+        "deal 1 was created a second before the start"
+    );
+    assert_eq!(
+        page.cursor,
+        cursor(json!({"last_id": 3, "created_from": "2026-10-31T21:00:00Z"}))
+    );
+
+    // Once ids take over, the date no longer goes to the server but still
+    // keeps old deals out of the rescan window.
+    let page = h
+        .fetch(&page.cursor, None, &Handled::ids([2, 3]))
+        .await
+        .unwrap();
+    assert_eq!(
+        h.bodies("crm.deal.list").await[1]["filter"],
+        json!({">ID": 0})
+    );
+    assert!(page.deals.is_empty());
+    assert_eq!(page.skipped_seen, 2);
+}
+
+#[tokio::test]
+async fn start_now_records_the_highest_id_and_the_portal_clock() {
+    let h = harness(Portal::with_deals([3, 100, 99])).await;
+    let start = h.source.initial_cursor(StartFrom::Now).await.unwrap();
+    assert_eq!(
+        start,
+        cursor(json!({"last_id": 100, "created_from": "2026-11-02T09:00:00Z"}))
+    );
+    let body = &h.bodies("crm.deal.list").await[0];
+    assert_eq!(body["order"], json!({"ID": "DESC"}));
+    assert_eq!(
+        (body["start"].clone(), body["select"].clone()),
+        (json!(-1), json!(["ID"]))
+    );
+
+    // The next pass rescans 0..=100 but sends none of the deals that existed.
+    let page = h.fetch(&start, None, &NothingSeen).await.unwrap();
+    assert!(page.deals.is_empty(), "{:?}", page.deals);
+    assert_eq!(page.cursor, start);
+
+    let empty = harness(Portal::default()).await;
+    let start = empty.source.initial_cursor(StartFrom::Now).await.unwrap();
+    assert_eq!(start.0["last_id"], 0);
+
+    let date = "2026-11-01T00:00:00+03:00".parse().unwrap();
+    let start = empty
+        .source
+        .initial_cursor(StartFrom::Date(date))
+        .await
+        .unwrap();
+    assert_eq!(
+        start,
+        cursor(json!({"created_from": "2026-10-31T21:00:00Z"}))
+    );
+}
+
+#[tokio::test]
+async fn one_deal_by_id_with_its_contacts() {
+    let mut portal = Portal::default();
+    portal.add_deal(410, &[(84, Some("+7 (900) 123-45-67")), (85, None)]);
+    let h = harness(portal).await;
+    let deal = h.source.deal("410").await.unwrap().unwrap();
+    assert_eq!(deal.id, "410");
+    assert_eq!(
+        deal.contacts.len(),
+        1,
+        "the primary has a phone, so no follow-up for 85"
+    );
+    assert_eq!(h.calls().await, ["crm.deal.get", "batch"]);
+    assert_eq!(h.bodies("crm.deal.get").await[0], json!({"id": 410}));
+
+    assert_eq!(h.source.deal("411").await.unwrap(), None);
+    assert_eq!(h.source.deal("not-an-id").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn check_asks_for_the_scope_and_a_tiny_list() {
+    let h = harness(Portal::with_deals(1..=3)).await;
+    h.source.check().await.unwrap();
+    assert_eq!(h.calls().await, ["scope", "crm.deal.list"]);
+    assert_eq!(
+        h.bodies("crm.deal.list").await[0],
+        json!({"filter": {"ID": 0}, "select": ["ID"], "start": -1})
+    );
+}
+
+#[tokio::test]
+async fn string_ids_are_ordered_as_numbers() {
+    let h = harness(Portal::with_deals([9, 10, 99, 100])).await;
+    let page = h
+        .fetch(&cursor(json!({"last_id": 0})), None, &NothingSeen)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = page.deals.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["9", "10", "99", "100"]);
+    assert_eq!(page.cursor, cursor(json!({"last_id": 100})));
+}
