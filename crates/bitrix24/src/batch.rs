@@ -287,4 +287,32 @@ mod tests {
         assert!(BatchReply::parse(&json!("x")).is_err());
         assert!(BatchReply::parse(&json!({"result": 5})).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn encoding_is_php_urlencode_and_reversible(text in ".{0,40}") {
+            let encoded = encode(&text);
+            proptest::prop_assert!(encoded.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.+%".contains(&b)));
+            let mut bytes = Vec::new();
+            let mut rest = encoded.as_bytes();
+            while let Some((&b, tail)) = rest.split_first() {
+                match b {
+                    b'+' => { bytes.push(b' '); rest = tail; }
+                    b'%' => {
+                        let hex = std::str::from_utf8(&tail[..2]).unwrap();
+                        bytes.push(u8::from_str_radix(hex, 16).unwrap());
+                        rest = &tail[2..];
+                    }
+                    _ => { bytes.push(b); rest = tail; }
+                }
+            }
+            proptest::prop_assert_eq!(String::from_utf8(bytes).unwrap(), text);
+        }
+
+        #[test]
+        fn any_reply_or_params_are_handled_without_panicking(value in crate::testing::json()) {
+            let _ = command("crm.deal.list", &value);
+            let _ = BatchReply::parse(&value);
+        }
+    }
 }

@@ -46,7 +46,7 @@ impl ApiError {
     /// Reads an error object; `None` when `value` is not one.
     pub fn from_json(value: &Value) -> Option<Self> {
         let code = match value.get("error")? {
-            Value::String(s) => s.trim().to_owned(),
+            Value::String(s) => s.split_whitespace().collect::<Vec<_>>().join(" "),
             Value::Number(n) => n.to_string(),
             Value::Null => String::new(),
             _ => return None,
@@ -69,7 +69,12 @@ impl ApiError {
 
     /// `NO_AUTH_FOUND "Wrong authorization data"`, cut to a sane length.
     fn summary(&self) -> String {
-        let text: String = self.description.chars().take(200).collect();
+        let one_line = self
+            .description
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let text: String = one_line.chars().take(200).collect();
         match (self.code.is_empty(), text.is_empty()) {
             (true, true) => "no error text".to_owned(),
             (true, false) => format!("\"{text}\""),
@@ -403,5 +408,23 @@ mod tests {
         }
         assert_eq!(ApiError::from_json(&json!({"result": []})), None);
         assert_eq!(ApiError::from_json(&json!([1])), None);
+    }
+
+    fn any_body() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..64),
+            crate::testing::json().prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_reply_becomes_an_error_without_panicking(status in 300u16..600, body in any_body()) {
+            let e = parse_error(StatusCode::from_u16(status).unwrap(), &body);
+            proptest::prop_assert_eq!(e.target(), Some(TARGET));
+            proptest::prop_assert!(!e.message().is_empty());
+            proptest::prop_assert!(!e.message().contains('\n'), "{}", e.message());
+        }
     }
 }

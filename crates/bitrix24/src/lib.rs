@@ -9,6 +9,8 @@ mod cursor;
 mod error;
 mod mapping;
 mod source;
+#[cfg(test)]
+mod testing;
 
 pub use config::Bitrix24Config;
 pub use source::Bitrix24Source;

@@ -329,4 +329,24 @@ mod tests {
         assert!(links(&json!({})).is_empty());
         assert!(links(&json!(true)).is_empty());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_json_maps_without_panicking(row in crate::testing::json()) {
+            let _ = row_id(&row);
+            let _ = primary_contact(&row);
+            let _ = created_at(&row);
+            let _ = deal(1, &row, epoch());
+            let _ = contact(&row);
+            let _ = links(&row);
+            let _ = rows(Some(&row));
+        }
+
+        #[test]
+        fn parsed_ids_are_positive_and_safe(value in crate::testing::json()) {
+            if let Some(id) = parse_id(&value) {
+                proptest::prop_assert!((1..=MAX_ID).contains(&id));
+            }
+        }
+    }
 }
