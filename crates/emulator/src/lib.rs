@@ -1,1 +1,31 @@
-//! placeholder
+//! Faithful local fakes of the systems liner-sync talks to, served over
+//! 127.0.0.1 for tests, the demo and benchmarks.
+//!
+//! One folder per faked system (`bitrix24/`, `liner/`); what they share lives
+//! beside them: the seeded data generator (`data/`), fault injection
+//! ([`Faults`]), the request log ([`RecordedRequest`]), PHP-style request
+//! parameters (`params/`) and the HTTP server start-up.
+
+#![deny(missing_docs)]
+
+mod bitrix24;
+mod data;
+mod faults;
+mod harness;
+mod html;
+mod leaky_bucket;
+mod liner;
+mod lock;
+mod malformed;
+mod observe;
+mod params;
+mod record;
+mod rng;
+mod server;
+mod system;
+
+pub use bitrix24::{Bitrix24Fake, Bitrix24Options};
+pub use data::{DataSet, Expected, FakeContact, FakeDeal};
+pub use faults::Faults;
+pub use liner::{LinerFake, LinerOptions, ReceivedLead, SyncIdFormat};
+pub use record::RecordedRequest;
