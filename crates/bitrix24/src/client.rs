@@ -18,6 +18,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 use tracing::{debug, warn};
 
+/// Requests of the portal's bucket the limiter leaves unused. Requests reach
+/// the portal with varying delays, so two sent 500 ms apart may arrive closer;
+/// with the bucket full to the brim that would be a `QUERY_LIMIT_EXCEEDED`.
+const BURST_HEADROOM: u32 = 2;
+
 /// A successful reply: the method's `result` and the `time` block (`Null`
 /// when the portal sent none).
 #[derive(Debug, Clone)]
@@ -50,7 +55,10 @@ impl Client {
             http: http::client(config.timeout.0)?,
             base: RwLock::new(webhook.base),
             code: webhook.code,
-            limiter: Limiter::new(config.rate_limit, Some(config.burst)),
+            limiter: Limiter::new(
+                config.rate_limit,
+                Some(config.burst.saturating_sub(BURST_HEADROOM).max(1)),
+            ),
             retry: RetryPolicy {
                 max_attempts: config.max_attempts,
                 // Long enough to sit out an OPERATION_TIME_LIMIT block, which

@@ -20,8 +20,9 @@ pub struct Bitrix24Config {
     /// portal's leaky bucket; Enterprise plans drain `5/s`).
     #[serde(default = "default_rate_limit")]
     pub rate_limit: Rate,
-    /// Requests that may go out at once before `rate_limit` spaces them (the
-    /// portal's bucket holds 50; Enterprise 250).
+    /// The portal's bucket size: requests that may go out at once before
+    /// `rate_limit` spaces them (50; Enterprise 250). Two of them are kept in
+    /// reserve for network jitter.
     #[serde(default = "default_burst")]
     pub burst: u32,
     /// How many ids below the cursor each pass reads again, to catch deals that

@@ -220,6 +220,12 @@ impl CrmSource for Bitrix24Source {
         let (raw_count, rows) = rows_with_ids(&self.name, &reply.result)?;
         let highest = rows.last().map(|(id, _)| *id);
         let full = raw_count >= PAGE_SIZE;
+        // A later page has read everything up to its continuation even when
+        // it is empty; its cursor must not fall back to the pass's start.
+        let read_up_to = match request.continuation {
+            Some(_) => Some(highest.map_or(after, |h| h.max(after))),
+            None => highest,
+        };
         let next = match highest {
             Some(last) if full && last > after => Some(continuation(last)),
             _ if full => {
@@ -258,7 +264,7 @@ impl CrmSource for Bitrix24Source {
         Ok(Page {
             deals,
             skipped_seen,
-            cursor: position.advanced(highest).to_cursor()?,
+            cursor: position.advanced(read_up_to).to_cursor()?,
             next,
         })
     }

@@ -121,6 +121,23 @@ async fn handled_deals_skip_the_contacts_batch() {
 }
 
 #[tokio::test]
+async fn an_empty_last_page_keeps_the_position_of_the_pass() {
+    let h = harness(Portal::with_deals(1..=50)).await;
+    let pages = h
+        .pass(&cursor(json!({"last_id": 0})), &NothingSeen)
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 2);
+    assert!(pages[1].deals.is_empty());
+    assert_eq!(
+        pages[1].cursor,
+        cursor(json!({"last_id": 50})),
+        "not back to the pass's start"
+    );
+    assert_eq!(h.calls().await, ["crm.deal.list", "batch", "crm.deal.list"]);
+}
+
+#[tokio::test]
 async fn an_empty_page_keeps_the_cursor_and_deals_without_contacts_cost_nothing_more() {
     let h = harness(Portal::default()).await;
     let page = h
