@@ -20,7 +20,7 @@ pub(crate) const OPERATING_LIMIT_WAIT: Duration = Duration::from_secs(10);
 
 const WEBHOOK_GONE: &str = "the webhook was deleted, expired or its code changed: create a new \
      incoming webhook with the crm scope and put its URL in webhook_url";
-const NO_CRM_SCOPE: &str = "the webhook lacks the crm scope: edit the incoming webhook in \
+pub(crate) const NO_CRM_SCOPE: &str = "the webhook lacks the crm scope: edit the incoming webhook in \
      Bitrix24 (Developer resources → Other → Incoming webhook), tick CRM (crm), save it and put \
      its URL in webhook_url";
 const NO_PERMISSION: &str = "the webhook's user may not read deals and contacts: grant that \

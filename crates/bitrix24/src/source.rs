@@ -5,7 +5,7 @@ use crate::client::Client;
 use crate::config::Bitrix24Config;
 use crate::contacts;
 use crate::cursor::{Position, continuation, continuation_after};
-use crate::error::TARGET;
+use crate::error::{NO_CRM_SCOPE, TARGET};
 use crate::mapping;
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -151,31 +151,35 @@ impl CrmSource for Bitrix24Source {
     }
 
     async fn check(&self) -> Result<()> {
-        let scope = self
-            .client
-            .call("scope", &json!({}))
-            .await
-            .map_err(|e| self.failed(e))?;
-        let scopes = mapping::rows(Some(&scope.result)).unwrap_or_default();
-        if !scopes.iter().any(|s| s.as_str() == Some("crm")) {
-            return Err(self.failed(
-                Error::auth(
-                    "the webhook lacks the crm scope: edit the incoming webhook in Bitrix24 \
-                     (Developer resources → Other → Incoming webhook), tick CRM (crm), save it \
-                     and put its URL in webhook_url",
-                )
-                .with_target(TARGET),
-            ));
-        }
-        let probe = json!({"filter": {"ID": 0}, "select": ["ID"], "start": -1});
-        self.client
-            .call("crm.deal.list", &probe)
-            .await
-            .map_err(|e| self.failed(e))?;
-        Ok(())
+        self.check_access().await.map_err(|e| self.failed(e))
     }
 
     async fn initial_cursor(&self, start: StartFrom) -> Result<Cursor> {
+        self.start_position(start).await.map_err(|e| self.failed(e))
+    }
+
+    async fn fetch(&self, request: FetchRequest<'_>) -> Result<Page> {
+        self.read_page(request).await.map_err(|e| self.failed(e))
+    }
+
+    async fn deal(&self, id: &str) -> Result<Option<Deal>> {
+        self.read_deal(id).await.map_err(|e| self.failed(e))
+    }
+}
+
+impl Bitrix24Source {
+    async fn check_access(&self) -> Result<()> {
+        let scope = self.client.call("scope", &json!({})).await?;
+        let scopes = mapping::rows(Some(&scope.result)).unwrap_or_default();
+        if !scopes.iter().any(|s| s.as_str() == Some("crm")) {
+            return Err(Error::auth(NO_CRM_SCOPE).with_target(TARGET));
+        }
+        let probe = json!({"filter": {"ID": 0}, "select": ["ID"], "start": -1});
+        self.client.call("crm.deal.list", &probe).await?;
+        Ok(())
+    }
+
+    async fn start_position(&self, start: StartFrom) -> Result<Cursor> {
         let position = match start {
             StartFrom::Date(from) => Position {
                 last_id: None,
@@ -183,11 +187,7 @@ impl CrmSource for Bitrix24Source {
             },
             StartFrom::Now => {
                 let params = json!({"order": {"ID": "DESC"}, "select": ["ID"], "start": -1});
-                let reply = self
-                    .client
-                    .call("crm.deal.list", &params)
-                    .await
-                    .map_err(|e| self.failed(e))?;
+                let reply = self.client.call("crm.deal.list", &params).await?;
                 let (_, rows) = rows_with_ids(&self.name, &reply.result)?;
                 // The portal's clock, so a deal created right after this
                 // call is never older than the start.
@@ -206,8 +206,8 @@ impl CrmSource for Bitrix24Source {
         position.to_cursor()
     }
 
-    async fn fetch(&self, request: FetchRequest<'_>) -> Result<Page> {
-        let position = Position::from_cursor(request.cursor).map_err(|e| self.failed(e))?;
+    async fn read_page(&self, request: FetchRequest<'_>) -> Result<Page> {
+        let position = Position::from_cursor(request.cursor)?;
         let after = match request.continuation {
             None => position.first_page_after(self.config.rescan_ids),
             Some(next) => continuation_after(next)?,
@@ -215,8 +215,7 @@ impl CrmSource for Bitrix24Source {
         let reply = self
             .client
             .call("crm.deal.list", &self.list_params(after, &position))
-            .await
-            .map_err(|e| self.failed(e))?;
+            .await?;
         let (raw_count, rows) = rows_with_ids(&self.name, &reply.result)?;
         let highest = rows.last().map(|(id, _)| *id);
         let full = raw_count >= PAGE_SIZE;
@@ -229,13 +228,11 @@ impl CrmSource for Bitrix24Source {
         let next = match highest {
             Some(last) if full && last > after => Some(continuation(last)),
             _ if full => {
-                return Err(self.failed(
-                    Error::invalid_data(format!(
-                        "crm.deal.list returned a full page with no id above {after}; \
-                         the >ID filter was ignored, so paging cannot go on"
-                    ))
-                    .with_target(TARGET),
-                ));
+                return Err(Error::invalid_data(format!(
+                    "crm.deal.list returned a full page with no id above {after}; \
+                     the >ID filter was ignored, so paging cannot go on"
+                ))
+                .with_target(TARGET));
             }
             _ => None,
         };
@@ -252,7 +249,7 @@ impl CrmSource for Bitrix24Source {
                 !handled
             })
             .collect();
-        let deals = self.deals(&fresh).await.map_err(|e| self.failed(e))?;
+        let deals = self.deals(&fresh).await?;
         debug!(
             source = %self.name,
             after,
@@ -269,25 +266,21 @@ impl CrmSource for Bitrix24Source {
         })
     }
 
-    async fn deal(&self, id: &str) -> Result<Option<Deal>> {
+    async fn read_deal(&self, id: &str) -> Result<Option<Deal>> {
         let Some(deal_id) = mapping::parse_id(&json!(id)) else {
             return Ok(None);
         };
         let Some(reply) = self
             .client
             .get("crm.deal.get", &json!({"id": deal_id}))
-            .await
-            .map_err(|e| self.failed(e))?
+            .await?
         else {
             return Ok(None);
         };
         if !reply.result.is_object() {
             return Ok(None);
         }
-        let mut deals = self
-            .deals(&[(deal_id, reply.result)])
-            .await
-            .map_err(|e| self.failed(e))?;
+        let mut deals = self.deals(&[(deal_id, reply.result)]).await?;
         Ok(deals.pop())
     }
 }
