@@ -49,7 +49,8 @@ impl LeakyBucket {
         }
         let excess = level.units + 1.0 - self.capacity;
         if self.drain_per_second > 0.0 {
-            Err(Duration::from_secs_f64(excess / self.drain_per_second))
+            Err(Duration::try_from_secs_f64(excess / self.drain_per_second)
+                .unwrap_or(Duration::MAX))
         } else {
             Err(Duration::from_secs(3600))
         }

@@ -101,7 +101,7 @@ impl Generator {
     fn cast(&mut self, deal_id: u64) -> Cast {
         // Contact ids derive from the deal id, so data sets generated with
         // different id ranges never collide in one fake.
-        let first = deal_id * 4;
+        let first = deal_id.wrapping_mul(4);
         let roll = self.rng.next_f64();
         if roll < 0.08 {
             return Cast {
@@ -127,9 +127,9 @@ impl Generator {
                     .push(("VK".into(), format!("id{}", self.rng.digits(8))));
             }
             self.data.contacts.push(primary);
-            let expected = self.callable(first + 1, false);
+            let expected = self.callable(first.wrapping_add(1), false);
             return Cast {
-                contact_ids: vec![first, first + 1],
+                contact_ids: vec![first, first.wrapping_add(1)],
                 expected,
             };
         }
@@ -138,10 +138,10 @@ impl Generator {
         let mut contact_ids = vec![first];
         if second {
             // The primary contact's phone wins over this one.
-            let mut other = self.person(first + 1, false);
+            let mut other = self.person(first.wrapping_add(1), false);
             other.phones = vec![(valid_phone(&mut self.rng).typed, "MOBILE".into())];
             self.data.contacts.push(other);
-            contact_ids.push(first + 1);
+            contact_ids.push(first.wrapping_add(1));
         }
         Cast {
             contact_ids,

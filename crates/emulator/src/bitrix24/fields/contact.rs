@@ -72,7 +72,7 @@ pub(crate) fn multifields(stored: &StoredContact) -> Vec<(&'static str, Value)> 
     let c = &stored.contact;
     let entry = |index: usize, type_id: &str, value_type: &str, value: &str| {
         json!({
-            "ID": (c.id * 100 + index as u64).to_string(),
+            "ID": c.id.wrapping_mul(100).wrapping_add(index as u64).to_string(),
             "VALUE_TYPE": value_type,
             "VALUE": value,
             "TYPE_ID": type_id,

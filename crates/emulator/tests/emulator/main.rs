@@ -1,0 +1,8 @@
+//! The fakes, running on 127.0.0.1, driven by a plain HTTP client.
+
+mod bitrix24_batch;
+mod bitrix24_faults;
+mod bitrix24_lists;
+mod bitrix24_shapes;
+mod common;
+mod liner;
