@@ -82,7 +82,7 @@ fn mask_path(path: &str) -> String {
 fn rest_method(path: &str) -> Option<String> {
     let parts: Vec<&str> = path.strip_prefix("/rest/")?.split('/').collect();
     let method = parts.get(2)?;
-    Some(super::batch::method_name(method))
+    Some(super::methods::method_name(method))
 }
 
 #[cfg(test)]

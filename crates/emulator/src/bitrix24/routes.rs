@@ -11,9 +11,9 @@ use axum::{Json, http::Uri};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
-use super::batch::{self, method_name};
+use super::batch;
 use super::error::ApiError;
-use super::methods::{self, MethodReply};
+use super::methods::{self, MethodReply, method_name};
 use super::portal::Portal;
 use super::request::read_params;
 use super::time::time_object;

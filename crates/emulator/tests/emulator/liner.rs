@@ -13,14 +13,20 @@ async fn liner(options: LinerOptions) -> LinerFake {
     LinerFake::start(options).await.unwrap()
 }
 
-async fn post(fake: &LinerFake, path: &str, body: &Value) -> (u16, Value) {
-    let response = client()
+/// POSTs `body` as JSON with the right key; the raw response.
+async fn send(fake: &LinerFake, path: &str, body: &Value) -> reqwest::Response {
+    client()
         .post(format!("{}{path}", fake.base_url()))
         .header("X-Api-Key", KEY)
         .json(body)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// POSTs `body`; the status and the parsed reply.
+async fn post(fake: &LinerFake, path: &str, body: &Value) -> (u16, Value) {
+    let response = send(fake, path, body).await;
     let status = response.status().as_u16();
     (status, response.json().await.unwrap())
 }
@@ -247,13 +253,7 @@ async fn the_server_rate_limit_answers_429_with_retry_after() {
     .await;
     let mut limited = None;
     for _ in 0..6 {
-        let response = client()
-            .post(format!("{}/v2/lead/create-async/", fake.base_url()))
-            .header("x-api-key", KEY)
-            .json(&good_lead())
-            .send()
-            .await
-            .unwrap();
+        let response = send(&fake, "/v2/lead/create-async/", &good_lead()).await;
         if response.status().as_u16() == 429 {
             limited = Some(response);
             break;
@@ -280,13 +280,7 @@ async fn the_server_rate_limit_answers_429_with_retry_after() {
 async fn faults_answer_with_liners_envelopes() {
     let fake = liner(LinerOptions::default()).await;
     fake.faults().fail_next(1, 429);
-    let response = client()
-        .post(format!("{}/v2/lead/create/", fake.base_url()))
-        .header("x-api-key", KEY)
-        .json(&good_lead())
-        .send()
-        .await
-        .unwrap();
+    let response = send(&fake, "/v2/lead/create/", &good_lead()).await;
     assert_eq!(response.status().as_u16(), 429);
     assert_eq!(response.headers()["retry-after"], "1");
     for status in [500, 503, 403] {
@@ -302,13 +296,7 @@ async fn faults_answer_with_liners_envelopes() {
     assert_eq!(body["success"], false);
     fake.faults().set_error_rate(0.0);
     fake.faults().set_html_rate(1.0);
-    let response = client()
-        .post(format!("{}/v2/lead/create-async/", fake.base_url()))
-        .header("x-api-key", KEY)
-        .json(&good_lead())
-        .send()
-        .await
-        .unwrap();
+    let response = send(&fake, "/v2/lead/create-async/", &good_lead()).await;
     assert!([502, 503, 504].contains(&response.status().as_u16()));
     assert!(
         response.headers()["content-type"]
@@ -320,13 +308,7 @@ async fn faults_answer_with_liners_envelopes() {
     assert!(fixture_text("liner/html_503_service_unavailable.html").contains("<title>503"));
     fake.faults().set_html_rate(0.0);
     fake.faults().set_malformed_rate(1.0);
-    let response = client()
-        .post(format!("{}/v2/lead/create-async/", fake.base_url()))
-        .header("x-api-key", KEY)
-        .json(&good_lead())
-        .send()
-        .await
-        .unwrap();
+    let response = send(&fake, "/v2/lead/create-async/", &good_lead()).await;
     assert_eq!(response.status().as_u16(), 200);
     assert!(serde_json::from_str::<Value>(&response.text().await.unwrap()).is_err());
     assert!(

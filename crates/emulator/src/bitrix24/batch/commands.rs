@@ -1,5 +1,6 @@
 //! The `cmd` map of a batch: `{key: "method?query"}`.
 
+use crate::bitrix24::methods::method_name;
 use crate::params::Param;
 
 /// One sub-call.
@@ -29,12 +30,6 @@ pub(super) fn read_commands(cmd: Option<&Param>) -> Vec<Command> {
             }
         })
         .collect()
-}
-
-/// A method name as the portal matches it: trimmed, lower-case, no `.json`.
-pub(crate) fn method_name(raw: &str) -> String {
-    let lower = raw.trim().to_lowercase();
-    lower.strip_suffix(".json").unwrap_or(&lower).to_owned()
 }
 
 #[cfg(test)]

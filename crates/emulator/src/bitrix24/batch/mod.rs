@@ -2,7 +2,6 @@
 //! results through `$result[key][…]`.
 
 mod commands;
-pub(crate) use commands::method_name;
 mod references;
 mod sections;
 

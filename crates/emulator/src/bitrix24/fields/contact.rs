@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{FieldKind, FieldValue, Filterable, text_or_null};
+use super::{FieldKind, FieldValue, Filterable, assigned_by, text_or_null, text_value};
 use crate::bitrix24::query::select::Selection;
 use crate::bitrix24::store::StoredContact;
 use crate::bitrix24::time::portal_date;
@@ -11,7 +11,7 @@ use crate::bitrix24::time::portal_date;
 /// The standard (`*`) fields of a contact, in the portal's order.
 pub(crate) fn standard_fields(stored: &StoredContact) -> Vec<(&'static str, Value)> {
     let c = &stored.contact;
-    let assigned = ["1", "6", "8"][(c.id % 3) as usize];
+    let assigned = &assigned_by(c.id).to_string();
     let created = portal_date(stored.created);
     let yes_no = |b: bool| json!(if b { "Y" } else { "N" });
     let has_imol = c
@@ -126,14 +126,13 @@ impl Filterable for StoredContact {
 
     fn field_value(&self, name: &str) -> FieldValue {
         let c = &self.contact;
-        let text = |s: Option<&String>| s.map_or(FieldValue::Null, |s| FieldValue::Text(s.clone()));
         match name {
             "ID" => FieldValue::Integer(c.id as i64),
-            "ASSIGNED_BY_ID" => FieldValue::Integer([1, 6, 8][(c.id % 3) as usize]),
+            "ASSIGNED_BY_ID" => FieldValue::Integer(assigned_by(c.id)),
             "DATE_CREATE" | "DATE_MODIFY" => FieldValue::DateTime(self.created),
-            "NAME" => text(c.name.as_ref()),
-            "SECOND_NAME" => text(c.second_name.as_ref()),
-            "LAST_NAME" => text(c.last_name.as_ref()),
+            "NAME" => text_value(c.name.as_ref()),
+            "SECOND_NAME" => text_value(c.second_name.as_ref()),
+            "LAST_NAME" => text_value(c.last_name.as_ref()),
             "HAS_PHONE" => FieldValue::Text(if c.phones.is_empty() { "N" } else { "Y" }.into()),
             "TYPE_ID" => FieldValue::Text("CLIENT".into()),
             _ => FieldValue::Null,

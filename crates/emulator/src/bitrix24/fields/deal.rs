@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{FieldKind, FieldValue, Filterable, text_or_null};
+use super::{FieldKind, FieldValue, Filterable, assigned_by, text_or_null, text_value};
 use crate::bitrix24::query::select::Selection;
 use crate::bitrix24::time::portal_date;
 use crate::data::{FakeDeal, PORTAL_OFFSET};
@@ -11,7 +11,7 @@ use crate::data::{FakeDeal, PORTAL_OFFSET};
 /// fake does not model are derived from the id so they stay stable.
 pub(crate) fn standard_fields(deal: &FakeDeal) -> Vec<(&'static str, Value)> {
     let id = deal.id.to_string();
-    let assigned = ["1", "6", "8"][(deal.id % 3) as usize];
+    let assigned = &assigned_by(deal.id).to_string();
     let created = portal_date(deal.created);
     let day = format!(
         "{}T00:00:00+03:00",
@@ -119,7 +119,6 @@ impl Filterable for FakeDeal {
     }
 
     fn field_value(&self, name: &str) -> FieldValue {
-        let text = |s: Option<&String>| s.map_or(FieldValue::Null, |s| FieldValue::Text(s.clone()));
         match name {
             "ID" => FieldValue::Integer(self.id as i64),
             "CATEGORY_ID" => FieldValue::Integer(i64::from(self.category_id)),
@@ -127,13 +126,13 @@ impl Filterable for FakeDeal {
                 .contact_ids
                 .first()
                 .map_or(FieldValue::Null, |id| FieldValue::Integer(*id as i64)),
-            "ASSIGNED_BY_ID" => FieldValue::Integer([1, 6, 8][(self.id % 3) as usize]),
+            "ASSIGNED_BY_ID" => FieldValue::Integer(assigned_by(self.id)),
             "DATE_CREATE" | "DATE_MODIFY" => FieldValue::DateTime(self.created),
             "TITLE" => FieldValue::Text(self.title.clone()),
             "STAGE_ID" => FieldValue::Text(self.stage_id.clone()),
             "TYPE_ID" => FieldValue::Text("SALE".into()),
-            "UTM_SOURCE" => text(self.utm_source.as_ref()),
-            "UTM_CAMPAIGN" => text(self.utm_campaign.as_ref()),
+            "UTM_SOURCE" => text_value(self.utm_source.as_ref()),
+            "UTM_CAMPAIGN" => text_value(self.utm_campaign.as_ref()),
             _ => FieldValue::Null,
         }
     }

@@ -85,6 +85,16 @@ pub(crate) trait Filterable {
     fn id(&self) -> u64;
 }
 
+/// The user a row is assigned to, derived from its id so it stays stable.
+pub(crate) fn assigned_by(id: u64) -> i64 {
+    [1, 6, 8][(id % 3) as usize]
+}
+
+/// An optional string as a comparable value.
+pub(crate) fn text_value(value: Option<&String>) -> FieldValue {
+    value.map_or(FieldValue::Null, |s| FieldValue::Text(s.clone()))
+}
+
 /// An optional string as a wire value: the string or `null`.
 pub(crate) fn text_or_null(value: Option<&str>) -> serde_json::Value {
     value.map_or(serde_json::Value::Null, |s| {

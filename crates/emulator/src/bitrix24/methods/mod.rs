@@ -6,6 +6,7 @@ mod contact_list;
 mod deal_contact_items;
 mod deal_get;
 mod deal_list;
+mod listing;
 mod scope;
 
 use serde_json::Value;
@@ -47,6 +48,12 @@ pub(crate) fn call(store: &Store, method: &str, params: &Param) -> Result<Method
         "scope" => Ok(scope::run()),
         _ => Err(ApiError::method_not_found()),
     }
+}
+
+/// A method name as the portal matches it: trimmed, lower-case, no `.json`.
+pub(crate) fn method_name(raw: &str) -> String {
+    let lower = raw.trim().to_lowercase();
+    lower.strip_suffix(".json").unwrap_or(&lower).to_owned()
 }
 
 /// The positive integer `id` (any case) a get method needs.
