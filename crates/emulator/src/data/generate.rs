@@ -218,8 +218,11 @@ impl Generator {
             match self.rng.below(100) {
                 0..=4 => contact.last_name = None,
                 5..=7 => contact.name = None,
+                // No name at all: a patronymic alone would leave what a
+                // pipeline should call the client open to taste.
                 8..=9 => {
                     contact.name = None;
+                    contact.second_name = None;
                     contact.last_name = None;
                 }
                 _ => {}
@@ -342,6 +345,9 @@ mod tests {
                 })
                 .unwrap();
             assert_eq!(deal.expected.name, holder.display_name());
+            if holder.display_name().is_none() {
+                assert_eq!(holder.second_name, None, "a patronymic alone");
+            }
         }
     }
 }
