@@ -9,16 +9,21 @@ const DEFAULT_LIMIT: i64 = 50;
 const MAX_LIMIT: i64 = 100;
 
 /// One page of orders in the documented shape, or the message for a bad
-/// `offset`/`limit`.
+/// `offset`/`limit` (empty ones take their defaults).
 pub(crate) fn order_page(orders: &[(u64, String)], query: &Param) -> Result<Value, String> {
-    let offset = match query.get("offset") {
+    let given = |name: &str| {
+        query
+            .get(name)
+            .filter(|v| v.text().is_none_or(|t| !t.is_empty()))
+    };
+    let offset = match given("offset") {
         None => 0,
         Some(v) => v
             .integer()
             .filter(|n| *n >= 0)
             .ok_or("offset: must be a non-negative integer")?,
     };
-    let limit = match query.get("limit") {
+    let limit = match given("limit") {
         None => DEFAULT_LIMIT,
         Some(v) => v
             .integer()

@@ -233,6 +233,8 @@ async fn order_list_pages_with_the_documented_fields() {
     for key in sample["data"]["list"][0].as_object().unwrap().keys() {
         assert!(list[0].get(key).is_some(), "{key}");
     }
+    let (_, defaults) = get("?offset=&limit=").await;
+    assert_eq!(defaults["data"]["list"].as_array().unwrap().len(), 50);
     let (_, page) = get("?offset=100&limit=100").await;
     let list = page["data"]["list"].as_array().unwrap();
     assert_eq!(list.len(), 20);
