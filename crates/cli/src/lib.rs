@@ -1,1 +1,85 @@
-//! placeholder
+//! The `liner-sync` command line: configuration, subcommands and output.
+#![deny(missing_docs)]
+
+mod args;
+mod commands;
+pub mod config;
+mod dry_run;
+pub mod error;
+mod logging;
+pub mod output;
+pub mod registry;
+mod signals;
+
+use args::{Args, Command};
+use clap::Parser;
+use error::{CliError, exit};
+use std::process::ExitCode;
+
+/// Parses the command line, runs the command and returns its exit code.
+pub fn main() -> ExitCode {
+    let args = Args::parse();
+    let quiet_by_default = matches!(args.command, Command::Demo { .. });
+    logging::init(
+        args.log_format,
+        if quiet_by_default {
+            "warn"
+        } else {
+            "warn,liner_sync_core=info,liner_sync_cli=info"
+        },
+    );
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return fail(&CliError::internal(format!(
+                "cannot start the async runtime: {e}"
+            )));
+        }
+    };
+    match runtime.block_on(dispatch(args.command)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => fail(&e),
+    }
+}
+
+async fn dispatch(command: Command) -> Result<u8, CliError> {
+    match command {
+        Command::Run {
+            config,
+            dry_run,
+            source,
+            json,
+        } => {
+            let loaded = config::load(&config)?;
+            let options = commands::run::RunOptions { dry_run, source };
+            let report = commands::run::execute(&loaded, &options).await?;
+            let code = output::exit_code(&report);
+            if json {
+                println!("{}", output::json(&report));
+            } else if dry_run {
+                eprint!("{}", output::text(&report, true));
+            } else {
+                print!("{}", output::text(&report, false));
+            }
+            Ok(code)
+        }
+        Command::Status { config, json } => {
+            let loaded = config::load(&config)?;
+            commands::status::execute(&loaded, json)?;
+            Ok(exit::OK)
+        }
+        Command::Check { config } => {
+            let loaded = config::load(&config)?;
+            commands::check::execute(&loaded).await
+        }
+        Command::Demo { deals, json } => commands::demo::execute(deals, json).await,
+    }
+}
+
+fn fail(e: &CliError) -> ExitCode {
+    eprintln!("liner-sync: {e}");
+    ExitCode::from(e.code)
+}

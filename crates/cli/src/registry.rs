@@ -1,0 +1,39 @@
+//! The one place that knows every connector: `kind:` → source.
+//!
+//! Adding a CRM: add its crate as a dependency, its kind to [`KINDS`] and one
+//! arm to [`build_source`].
+
+use crate::config::{ConfigFileError, LoadedConfig, SourceEntry};
+use crate::error::CliError;
+use liner_sync_bitrix24::{Bitrix24Config, Bitrix24Source};
+use liner_sync_core::CrmSource;
+use std::sync::Arc;
+
+/// Every `kind:` a source may have.
+pub const KINDS: &[&str] = &[liner_sync_bitrix24::KIND];
+
+/// Builds the connector for one configured source.
+pub fn build_source(
+    loaded: &LoadedConfig,
+    entry: &SourceEntry,
+) -> Result<Arc<dyn CrmSource>, CliError> {
+    let settings_error = |e| {
+        CliError::from(ConfigFileError::from_settings(
+            &loaded.file.display().to_string(),
+            &loaded.text,
+            &entry.name,
+            e,
+        ))
+    };
+    match entry.kind.as_str() {
+        liner_sync_bitrix24::KIND => {
+            let config = Bitrix24Config::from_settings(&entry.settings).map_err(settings_error)?;
+            Ok(Arc::new(Bitrix24Source::new(&entry.name, config)?))
+        }
+        other => Err(CliError::config(format!(
+            "source '{}': unknown kind '{other}'; known kinds: {}",
+            entry.name,
+            KINDS.join(", ")
+        ))),
+    }
+}
