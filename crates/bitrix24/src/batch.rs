@@ -42,6 +42,28 @@ impl Batch {
     }
 }
 
+/// One sub-call to send along with a batch another part of the source builds.
+#[derive(Debug, Clone)]
+pub(crate) struct Command {
+    /// Its key in `cmd`; never numeric.
+    pub key: &'static str,
+    /// The REST method.
+    pub method: &'static str,
+    /// The method's parameters.
+    pub params: Value,
+}
+
+/// What one sub-call of a batch got back.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outcome {
+    /// Its `result`.
+    Done(Value),
+    /// The error Bitrix24 reported for it by its key.
+    Failed(ApiError),
+    /// Neither a result nor an error under its key.
+    Missing,
+}
+
 /// `method?key=value&…` with `params` flattened the way PHP's
 /// `http_build_query` does (`filter[>=DATE_CREATE]=…`, `select[]=ID`), keys and
 /// values percent-encoded as PHP's `urlencode` does.
@@ -137,6 +159,21 @@ impl BatchReply {
             _ => Vec::new(),
         };
         Ok(Self { results, errors })
+    }
+
+    /// Takes one sub-call's result or error out of the reply.
+    pub fn take(&mut self, key: &str) -> Outcome {
+        if let Some(result) = self.results.remove(key) {
+            return Outcome::Done(result);
+        }
+        match self
+            .errors
+            .iter()
+            .position(|(k, _)| k.as_deref() == Some(key))
+        {
+            Some(i) => Outcome::Failed(self.errors.remove(i).1),
+            None => Outcome::Missing,
+        }
     }
 }
 
@@ -286,6 +323,27 @@ mod tests {
         assert!(BatchReply::parse(&json!([])).unwrap().results.is_empty());
         assert!(BatchReply::parse(&json!("x")).is_err());
         assert!(BatchReply::parse(&json!({"result": 5})).is_err());
+    }
+
+    #[test]
+    fn one_sub_call_is_taken_out_of_a_reply() {
+        let mut reply = BatchReply::parse(&json!({
+            "result": {"a": [1], "b": []},
+            "result_error": {"c": {"error": "", "error_description": "General error."}}
+        }))
+        .unwrap();
+        assert_eq!(reply.take("a"), Outcome::Done(json!([1])));
+        assert_eq!(reply.take("a"), Outcome::Missing, "taken once");
+        assert_eq!(
+            reply.take("c"),
+            Outcome::Failed(ApiError {
+                code: String::new(),
+                description: "General error.".into()
+            })
+        );
+        assert_eq!(reply.take("d"), Outcome::Missing);
+        assert!(reply.errors.is_empty());
+        assert_eq!(reply.results.len(), 1, "b stays for its reader");
     }
 
     proptest::proptest! {

@@ -7,8 +7,11 @@
 //! whose known contacts have no callable phone and that has, or may have,
 //! secondary contacts not yet loaded gets a follow-up batch; a second one
 //! only when the first revealed new contacts.
+//!
+//! The caller may add one sub-call of its own to the first batch (the next
+//! page's `crm.deal.list`); it takes a slot before the link look-ups.
 
-use crate::batch::{Batch, BatchReply, MAX_COMMANDS};
+use crate::batch::{Batch, BatchReply, Command, MAX_COMMANDS, Outcome};
 use crate::client::Client;
 use crate::mapping::{self, Link};
 use liner_sync_core::Contact;
@@ -26,15 +29,28 @@ const CONTACTS_PER_CALL: usize = 50;
 
 const CONTACT_SELECT: [&str; 6] = ["ID", "NAME", "SECOND_NAME", "LAST_NAME", "PHONE", "IM"];
 
+/// The contacts of a page's deals, and what the caller's extra sub-call got.
+#[derive(Debug, Default)]
+pub(crate) struct Loaded {
+    /// Deal id → its contacts.
+    pub contacts: HashMap<u64, Vec<Contact>>,
+    /// The extra sub-call's outcome; `None` when no batch was sent, so it
+    /// was not sent either.
+    pub extra: Option<Outcome>,
+}
+
 /// Loads the contacts of `deals` (deal id → primary contact id), primary
 /// first, then by the deal's sort order. Deals without a primary contact
-/// have none and cost no request.
+/// have none and cost no request. `extra` rides in the first batch, which is
+/// never sent for it alone.
 pub(crate) async fn load(
     client: &Client,
     source: &str,
     deals: &BTreeMap<u64, u64>,
-) -> Result<HashMap<u64, Vec<Contact>>> {
+    extra: Option<Command>,
+) -> Result<Loaded> {
     let mut known = Known::default();
+    let mut extra_outcome = None;
     for round in 0..MAX_ROUNDS {
         let (contact_ids, link_deals) = if round == 0 {
             let primaries: BTreeSet<u64> = deals.values().copied().collect();
@@ -45,16 +61,23 @@ pub(crate) async fn load(
         } else {
             known.still_needed(deals)
         };
-        let Some((batch, asked)) = plan(&contact_ids, &link_deals) else {
+        let rider = if round == 0 { extra.as_ref() } else { None };
+        let Some((batch, asked)) = plan(&contact_ids, &link_deals, rider) else {
             break;
         };
-        let reply = client.batch(&batch).await?;
+        let mut reply = client.batch(&batch).await?;
+        if let Some(rider) = rider {
+            extra_outcome = Some(reply.take(rider.key));
+        }
         known.absorb(source, &asked, reply);
     }
-    Ok(deals
-        .iter()
-        .map(|(&deal, &primary)| (deal, known.contacts_of(deal, primary)))
-        .collect())
+    Ok(Loaded {
+        contacts: deals
+            .iter()
+            .map(|(&deal, &primary)| (deal, known.contacts_of(deal, primary)))
+            .collect(),
+        extra: extra_outcome,
+    })
 }
 
 /// What one batch asked for, to read its reply.
@@ -64,10 +87,21 @@ struct Asked {
     links: Vec<(String, u64)>,
 }
 
-/// Contacts first (they decide phones), then as many link look-ups as fit.
-fn plan(contact_ids: &[u64], link_deals: &[u64]) -> Option<(Batch, Asked)> {
+/// The rider, then contacts (they decide phones), then as many link
+/// look-ups as fit. `None` when there is nothing to ask about contacts.
+fn plan(
+    contact_ids: &[u64],
+    link_deals: &[u64],
+    rider: Option<&Command>,
+) -> Option<(Batch, Asked)> {
+    if contact_ids.is_empty() && link_deals.is_empty() {
+        return None;
+    }
     let mut batch = Batch::default();
     let mut asked = Asked::default();
+    if let Some(rider) = rider {
+        batch.push(rider.key.to_owned(), rider.method, &rider.params);
+    }
     for (i, ids) in contact_ids.chunks(CONTACTS_PER_CALL).enumerate() {
         let key = format!("contacts_{i}");
         let params = json!({"filter": {"@ID": ids}, "select": CONTACT_SELECT});
@@ -205,6 +239,7 @@ mod tests {
         let (batch, asked) = plan(
             &(1..=50).collect::<Vec<_>>(),
             &(101..=150).collect::<Vec<_>>(),
+            None,
         )
         .unwrap();
         assert_eq!(batch.len(), MAX_COMMANDS);
@@ -221,7 +256,31 @@ mod tests {
             body["cmd"]["links_101"],
             "crm.deal.contact.items.get?id=101"
         );
-        assert!(plan(&[], &[]).is_none());
+        assert!(plan(&[], &[], None).is_none());
+    }
+
+    #[test]
+    fn an_extra_sub_call_takes_a_link_slot_but_never_goes_alone() {
+        let next = Command {
+            key: "next_page",
+            method: "crm.deal.list",
+            params: json!({"filter": {">ID": 150}, "start": -1}),
+        };
+        let (batch, asked) = plan(
+            &(1..=50).collect::<Vec<_>>(),
+            &(101..=150).collect::<Vec<_>>(),
+            Some(&next),
+        )
+        .unwrap();
+        assert_eq!(batch.len(), MAX_COMMANDS);
+        assert_eq!(asked.contacts.len(), 1);
+        assert_eq!(asked.links.len(), 48);
+        assert_eq!(asked.links.last().map(|l| l.1), Some(148));
+        assert_eq!(
+            batch.body()["cmd"]["next_page"],
+            "crm.deal.list?filter[%3EID]=150&start=-1"
+        );
+        assert!(plan(&[], &[], Some(&next)).is_none());
     }
 
     #[test]

@@ -2,9 +2,8 @@
 //! deals must not be older than.
 
 use crate::error::TARGET;
-use crate::mapping::parse_id;
 use chrono::{DateTime, Utc};
-use liner_sync_core::{Continuation, Cursor, Error, Result};
+use liner_sync_core::{Cursor, Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// Where a Bitrix24 source reads on from, stored as
@@ -81,25 +80,10 @@ impl Position {
     }
 }
 
-/// The continuation of a page whose highest raw id was `last_raw_id`.
-pub(crate) fn continuation(last_raw_id: u64) -> Continuation {
-    Continuation(serde_json::json!(last_raw_id))
-}
-
-/// The id a continuation says to read after.
-pub(crate) fn continuation_after(continuation: &Continuation) -> Result<u64> {
-    parse_id(&continuation.0).ok_or_else(|| {
-        Error::internal(format!(
-            "continuation {} is not a Bitrix24 deal id",
-            continuation.0
-        ))
-        .with_target(TARGET)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mapping::parse_id;
     use chrono::TimeZone;
     use serde_json::json;
 
@@ -229,15 +213,5 @@ mod tests {
             }
             .admits(t(0))
         );
-    }
-
-    #[test]
-    fn continuations_are_ids() {
-        assert_eq!(continuation_after(&continuation(150)).unwrap(), 150);
-        assert_eq!(
-            continuation_after(&Continuation(json!("150"))).unwrap(),
-            150
-        );
-        assert!(continuation_after(&Continuation(json!({"x": 1}))).is_err());
     }
 }

@@ -6,8 +6,10 @@ mod client;
 mod config;
 mod contacts;
 mod cursor;
+mod deal_list;
 mod error;
 mod mapping;
+mod next_page;
 mod source;
 #[cfg(test)]
 mod testing;

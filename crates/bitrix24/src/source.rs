@@ -1,14 +1,17 @@
 //! [`Bitrix24Source`]: new deals by keyset paging over `crm.deal.list`, with
-//! their contacts from one `batch` per page.
+//! their contacts from one `batch` per page that also lists the next page.
 
+use crate::batch::{Command, Outcome};
 use crate::client::Client;
 use crate::config::Bitrix24Config;
 use crate::contacts;
-use crate::cursor::{Position, continuation, continuation_after};
+use crate::cursor::Position;
+use crate::deal_list::{self, PAGE_SIZE, rows_with_ids};
 use crate::error::{NO_CRM_SCOPE, TARGET};
 use crate::mapping;
+use crate::next_page::NextPage;
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use liner_sync_core::{
     Capabilities, CrmKind, CrmSource, Cursor, Deal, Error, FetchRequest, Page, Result, StartFrom,
 };
@@ -16,33 +19,6 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt;
 use tracing::{debug, warn};
-
-/// Rows per `crm.deal.list` page; fixed by Bitrix24.
-const PAGE_SIZE: usize = 50;
-
-/// The deal fields read; `UF_*` adds the custom fields.
-const DEAL_SELECT: [&str; 15] = [
-    "ID",
-    "TITLE",
-    "DATE_CREATE",
-    "CATEGORY_ID",
-    "STAGE_ID",
-    "CONTACT_ID",
-    "SOURCE_ID",
-    "ASSIGNED_BY_ID",
-    "COMMENTS",
-    "UTM_SOURCE",
-    "UTM_MEDIUM",
-    "UTM_CAMPAIGN",
-    "UTM_CONTENT",
-    "UTM_TERM",
-    "UF_*",
-];
-
-/// How far back the server-side date filter reaches before the start date.
-/// The filter's time zone handling is undocumented, so it only narrows the
-/// read; the exact comparison happens here, on `DATE_CREATE` with its offset.
-const DATE_FILTER_SLACK: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
 /// A Bitrix24 portal read through an incoming webhook.
 pub struct Bitrix24Source {
@@ -65,71 +41,36 @@ impl Bitrix24Source {
         })
     }
 
-    fn list_params(&self, after: u64, position: &Position) -> Value {
-        let mut filter = json!({">ID": after});
-        if let Some(from) = position.date_filter() {
-            filter[">=DATE_CREATE"] =
-                json!((from - DATE_FILTER_SLACK).to_rfc3339_opts(SecondsFormat::Secs, false));
-        }
-        json!({
-            "order": {"ID": "ASC"},
-            "filter": filter,
-            "select": DEAL_SELECT,
-            "start": -1,
-        })
-    }
-
-    /// Deals of `rows` that are new, mapped, with their contacts.
-    async fn deals(&self, rows: &[(u64, Value)]) -> Result<Vec<Deal>> {
+    /// Deals of `rows` mapped, with their contacts, and what `extra` got
+    /// when it rode along in the contacts batch (`None`: no batch was sent).
+    async fn deals(
+        &self,
+        rows: &[(u64, Value)],
+        extra: Option<Command>,
+    ) -> Result<(Vec<Deal>, Option<Outcome>)> {
         let now = Utc::now();
         let primaries: BTreeMap<u64, u64> = rows
             .iter()
             .filter_map(|(id, row)| Some((*id, mapping::primary_contact(row)?)))
             .collect();
-        let mut contacts = if primaries.is_empty() {
-            Default::default()
-        } else {
-            contacts::load(&self.client, &self.name, &primaries).await?
-        };
-        Ok(rows
+        let mut loaded = contacts::load(&self.client, &self.name, &primaries, extra).await?;
+        let deals = rows
             .iter()
             .map(|(id, row)| {
                 if mapping::created_at(row).is_none() {
                     warn!(source = %self.name, deal = id, "deal without a readable DATE_CREATE; using the current time");
                 }
                 let mut deal = mapping::deal(*id, row, now);
-                deal.contacts = contacts.remove(id).unwrap_or_default();
+                deal.contacts = loaded.contacts.remove(id).unwrap_or_default();
                 deal
             })
-            .collect())
+            .collect();
+        Ok((deals, loaded.extra))
     }
 
     fn failed(&self, err: Error) -> Error {
         err.context(format_args!("source {}", self.name))
     }
-}
-
-/// The rows of a `crm.deal.list` result with their ids, sorted by id. Rows
-/// without a usable id are logged and left out.
-fn rows_with_ids(source: &str, result: &Value) -> Result<(usize, Vec<(u64, Value)>)> {
-    let rows = mapping::rows(Some(result)).ok_or_else(|| {
-        Error::invalid_data("crm.deal.list: result is not a list").with_target(TARGET)
-    })?;
-    let count = rows.len();
-    let mut with_ids: Vec<(u64, Value)> = rows
-        .into_iter()
-        .filter_map(|row| match mapping::row_id(row) {
-            Some(id) => Some((id, row.clone())),
-            None => {
-                let id = row.get("ID").map(Value::to_string).unwrap_or_default();
-                warn!(source, id = %id.chars().take(40).collect::<String>(), "skipping a deal row without a usable ID");
-                None
-            }
-        })
-        .collect();
-    with_ids.sort_by_key(|(id, _)| *id);
-    with_ids.dedup_by_key(|(id, _)| *id);
-    Ok((count, with_ids))
 }
 
 #[async_trait]
@@ -175,7 +116,7 @@ impl Bitrix24Source {
             return Err(Error::auth(NO_CRM_SCOPE).with_target(TARGET));
         }
         let probe = json!({"filter": {"ID": 0}, "select": ["ID"], "start": -1});
-        self.client.call("crm.deal.list", &probe).await?;
+        self.client.call(deal_list::METHOD, &probe).await?;
         Ok(())
     }
 
@@ -187,7 +128,7 @@ impl Bitrix24Source {
             },
             StartFrom::Now => {
                 let params = json!({"order": {"ID": "DESC"}, "select": ["ID"], "start": -1});
-                let reply = self.client.call("crm.deal.list", &params).await?;
+                let reply = self.client.call(deal_list::METHOD, &params).await?;
                 let (_, rows) = rows_with_ids(&self.name, &reply.result)?;
                 // The portal's clock, so a deal created right after this
                 // call is never older than the start.
@@ -208,15 +149,22 @@ impl Bitrix24Source {
 
     async fn read_page(&self, request: FetchRequest<'_>) -> Result<Page> {
         let position = Position::from_cursor(request.cursor)?;
-        let after = match request.continuation {
-            None => position.first_page_after(self.config.rescan_ids),
-            Some(next) => continuation_after(next)?,
+        let (after, prefetched) = match request.continuation {
+            None => (position.first_page_after(self.config.rescan_ids), None),
+            Some(next) => {
+                let next = NextPage::from_continuation(next)?;
+                (next.after, next.rows)
+            }
         };
-        let reply = self
-            .client
-            .call("crm.deal.list", &self.list_params(after, &position))
-            .await?;
-        let (raw_count, rows) = rows_with_ids(&self.name, &reply.result)?;
+        let was_prefetched = prefetched.is_some();
+        let result = match prefetched {
+            Some(rows) => rows,
+            None => {
+                let params = deal_list::params(after, &position);
+                self.client.call(deal_list::METHOD, &params).await?.result
+            }
+        };
+        let (raw_count, rows) = rows_with_ids(&self.name, &result)?;
         let highest = rows.last().map(|(id, _)| *id);
         let full = raw_count >= PAGE_SIZE;
         // A later page has read everything up to its continuation even when
@@ -225,8 +173,8 @@ impl Bitrix24Source {
             Some(_) => Some(highest.map_or(after, |h| h.max(after))),
             None => highest,
         };
-        let next = match highest {
-            Some(last) if full && last > after => Some(continuation(last)),
+        let next_after = match highest {
+            Some(last) if full && last > after => Some(last),
             _ if full => {
                 return Err(Error::invalid_data(format!(
                     "crm.deal.list returned a full page with no id above {after}; \
@@ -249,20 +197,24 @@ impl Bitrix24Source {
                 !handled
             })
             .collect();
-        let deals = self.deals(&fresh).await?;
+        let prefetch = next_after.map(|a| NextPage::command(deal_list::params(a, &position)));
+        let (deals, listed) = self.deals(&fresh, prefetch).await?;
+        let next = next_after.map(|a| NextPage::prefetched(&self.name, a, listed));
         debug!(
             source = %self.name,
             after,
             rows = raw_count,
+            prefetched = was_prefetched,
             new = deals.len(),
             skipped_seen,
+            next_prefetched = next.as_ref().is_some_and(|n| n.rows.is_some()),
             "read a page of Bitrix24 deals"
         );
         Ok(Page {
             deals,
             skipped_seen,
             cursor: position.advanced(read_up_to).to_cursor()?,
-            next,
+            next: next.map(NextPage::into_continuation),
         })
     }
 
@@ -280,7 +232,7 @@ impl Bitrix24Source {
         if !reply.result.is_object() {
             return Ok(None);
         }
-        let mut deals = self.deals(&[(deal_id, reply.result)]).await?;
+        let (mut deals, _) = self.deals(&[(deal_id, reply.result)], None).await?;
         Ok(deals.pop())
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::portal::{CODE, Portal, config, harness, time};
 use liner_sync_bitrix24::Bitrix24Source;
-use liner_sync_core::{CrmSource, Cursor, ErrorKind, NothingSeen};
+use liner_sync_core::{Continuation, CrmSource, Cursor, ErrorKind, NothingSeen};
 use serde_json::json;
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -253,4 +253,83 @@ async fn an_object_where_a_list_was_expected_is_read_as_a_list() {
     let first = h.fetch(&start(), None, &NothingSeen).await.unwrap();
     let second = h.fetch(&start(), None, &NothingSeen).await.unwrap();
     assert_eq!(first.deals.len() + second.deals.len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_prefetch_does_not_lose_the_next_page() {
+    let h = harness(Portal::with_deals(1..=57)).await;
+    let general = json!({"error": "", "error_description": "Failed to get list. General error."});
+    h.fail_sub_call_once("next_page", general).await;
+    let pages = h.pass(&start(), &NothingSeen).await.unwrap();
+
+    assert_eq!(
+        h.calls().await,
+        ["crm.deal.list", "batch", "crm.deal.list", "batch"],
+        "the next page is listed on its own"
+    );
+    assert_eq!(pages[0].deals.len(), 50);
+    assert!(pages[0].deals.iter().all(|d| d.contacts.len() == 1));
+    assert_eq!(pages[0].next, Some(Continuation(json!({"after": 50}))));
+    assert_eq!(
+        h.bodies("crm.deal.list").await[1]["filter"],
+        json!({">ID": 50})
+    );
+    assert_eq!(pages[1].deals.len(), 7);
+    assert_eq!(pages[1].cursor, Cursor(json!({"last_id": 57})));
+}
+
+#[tokio::test]
+async fn a_prefetch_that_does_not_come_back_is_listed_again() {
+    let h = harness(Portal::with_deals(1..=57)).await;
+    h.edit_batch_once(|result| {
+        result["result"]["next_page"] = json!("nonsense");
+    })
+    .await;
+    let pages = h.pass(&start(), &NothingSeen).await.unwrap();
+    assert_eq!(
+        h.calls().await,
+        ["crm.deal.list", "batch", "crm.deal.list", "batch"]
+    );
+    assert_eq!(pages[1].deals.len(), 7);
+
+    let h = harness(Portal::with_deals(1..=57)).await;
+    h.edit_batch_once(|result| {
+        if let Some(results) = result["result"].as_object_mut() {
+            results.remove("next_page");
+        }
+    })
+    .await;
+    let pages = h.pass(&start(), &NothingSeen).await.unwrap();
+    assert_eq!(
+        h.calls().await,
+        ["crm.deal.list", "batch", "crm.deal.list", "batch"]
+    );
+    assert_eq!(pages[1].deals.len(), 7);
+}
+
+#[tokio::test]
+async fn a_rate_limited_prefetch_retries_the_whole_batch() {
+    let h = harness(Portal::with_deals(1..=57)).await;
+    let limited =
+        json!({"error": "QUERY_LIMIT_EXCEEDED", "error_description": "Too many requests"});
+    h.fail_sub_call_once("next_page", limited).await;
+    let pages = h.pass(&start(), &NothingSeen).await.unwrap();
+    assert_eq!(
+        h.calls().await,
+        ["crm.deal.list", "batch", "batch", "batch"]
+    );
+    let batches = h.bodies("batch").await;
+    assert_eq!(batches[0], batches[1], "the same batch again");
+    assert_eq!(pages[1].deals.len(), 7);
+}
+
+#[tokio::test]
+async fn a_permission_error_in_the_prefetch_is_an_auth_error() {
+    let h = harness(Portal::with_deals(1..=57)).await;
+    let denied = json!({"error": "insufficient_scope", "error_description": ""});
+    h.fail_sub_call_once("next_page", denied).await;
+    let err = h.fetch(&start(), None, &NothingSeen).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
+    assert!(err.message().contains("next_page"), "{err}");
+    assert_eq!(h.calls().await, ["crm.deal.list", "batch"], "no retry");
 }

@@ -1,34 +1,77 @@
 //! Request shapes and counts of paging, contacts and the other operations.
 
-use crate::portal::{Handled, Portal, harness};
-use liner_sync_core::{Continuation, CrmSource, Cursor, NothingSeen, StartFrom};
-use serde_json::json;
+use crate::portal::{Handled, Portal, harness, parse_query};
+use liner_sync_core::{CrmSource, Cursor, NothingSeen, StartFrom};
+use serde_json::{Map, Value, json};
 
 fn cursor(value: serde_json::Value) -> Cursor {
     Cursor(value)
 }
 
+/// A batch's sub-calls by kind: (next page listed, contact lists, link look-ups).
+fn shape(cmd: &Map<String, Value>) -> (bool, usize, usize) {
+    let count = |prefix: &str| cmd.keys().filter(|k| k.starts_with(prefix)).count();
+    assert_eq!(
+        cmd.len(),
+        count("next_page") + count("contacts_") + count("links_"),
+        "{cmd:?}"
+    );
+    (
+        cmd.contains_key("next_page"),
+        count("contacts_"),
+        count("links_"),
+    )
+}
+
+/// The parameters of a batch's `next_page` sub-call.
+fn next_page_params(cmd: &Map<String, Value>) -> Value {
+    let text = cmd["next_page"].as_str().unwrap();
+    let (method, query) = text.split_once('?').unwrap();
+    assert_eq!(method, "crm.deal.list");
+    parse_query(query)
+}
+
 #[tokio::test]
-async fn a_page_of_50_then_7_costs_two_requests_each() {
-    let h = harness(Portal::with_deals(1001..=1057)).await;
+async fn fifty_fifty_and_seven_deals_cost_four_requests() {
+    let h = harness(Portal::with_deals(1001..=1107)).await;
     let pages = h
         .pass(&cursor(json!({"last_id": 0})), &NothingSeen)
         .await
         .unwrap();
 
-    assert_eq!(pages.len(), 2);
-    assert_eq!(pages[0].deals.len(), 50);
-    assert_eq!(pages[0].next, Some(Continuation(json!(1050))));
-    assert_eq!(pages[0].cursor, cursor(json!({"last_id": 1050})));
-    assert_eq!(pages[1].deals.len(), 7);
-    assert_eq!(pages[1].next, None);
-    assert_eq!(pages[1].cursor, cursor(json!({"last_id": 1057})));
     assert_eq!(
         h.calls().await,
-        ["crm.deal.list", "batch", "crm.deal.list", "batch"]
+        ["crm.deal.list", "batch", "batch", "batch"],
+        "the first page is listed alone; each batch lists the page after it"
     );
+    let sizes: Vec<usize> = pages.iter().map(|p| p.deals.len()).collect();
+    assert_eq!(sizes, [50, 50, 7]);
+    let cursors: Vec<&Cursor> = pages.iter().map(|p| &p.cursor).collect();
+    assert_eq!(
+        cursors,
+        [
+            &cursor(json!({"last_id": 1050})),
+            &cursor(json!({"last_id": 1100})),
+            &cursor(json!({"last_id": 1107}))
+        ],
+        "a page's cursor never reaches into the page it prefetched"
+    );
+    let next = pages[0].next.as_ref().unwrap();
+    assert_eq!(next.0["after"], 1050);
+    assert_eq!(next.0["rows"].as_array().map(Vec::len), Some(50));
+    assert_eq!(pages[1].next.as_ref().unwrap().0["after"], 1100);
+    assert_eq!(
+        pages[1].next.as_ref().unwrap().0["rows"]
+            .as_array()
+            .map(Vec::len),
+        Some(7)
+    );
+    assert!(pages[2].next.is_none());
+    assert_eq!(pages[1].deals[0].id, "1051");
+    assert_eq!(pages[2].deals[6].id, "1107");
 
     let lists = h.bodies("crm.deal.list").await;
+    assert_eq!(lists.len(), 1);
     let select: Vec<&str> = lists[0]["select"]
         .as_array()
         .unwrap()
@@ -41,20 +84,37 @@ async fn a_page_of_50_then_7_costs_two_requests_each() {
     assert_eq!(lists[0]["order"], json!({"ID": "ASC"}));
     assert_eq!(lists[0]["start"], -1);
     assert_eq!(lists[0]["filter"], json!({">ID": 0}));
-    assert_eq!(lists[1]["filter"], json!({">ID": 1050}));
 
-    let batches = h.bodies("batch").await;
-    assert_eq!(batches[0]["halt"], 0);
-    let cmd = batches[0]["cmd"].as_object().unwrap();
-    assert_eq!(cmd.len(), 50, "one contact list and 49 link look-ups");
+    let batches = h.batch_commands().await;
+    let shapes: Vec<_> = batches.iter().map(shape).collect();
+    assert_eq!(shapes, [(true, 1, 48), (true, 1, 48), (false, 1, 7)]);
+    for (batch, after) in batches.iter().zip(["1050", "1100"]) {
+        let params = next_page_params(batch);
+        assert_eq!(params["filter"], json!({">ID": after}));
+        assert_eq!(params["order"], json!({"ID": "ASC"}));
+        assert_eq!(params["start"], "-1");
+        assert_eq!(params["select"], lists[0]["select"], "the same fields");
+    }
     assert!(
-        cmd["contacts_0"]
+        batches[0]["contacts_0"]
             .as_str()
             .unwrap()
             .starts_with("crm.contact.list?filter[%40ID][]=101001&")
     );
-    assert_eq!(cmd["links_1001"], "crm.deal.contact.items.get?id=1001");
-    assert_eq!(batches[1]["cmd"].as_object().unwrap().len(), 8);
+    assert_eq!(
+        batches[0]["links_1001"],
+        "crm.deal.contact.items.get?id=1001"
+    );
+    assert!(batches[0].contains_key("links_1048"));
+    assert!(!batches[0].contains_key("links_1049"));
+    assert!(
+        batches[1]["contacts_0"]
+            .as_str()
+            .unwrap()
+            .starts_with("crm.contact.list?filter[%40ID][]=101051&")
+    );
+    let bodies = h.bodies("batch").await;
+    assert!(bodies.iter().all(|b| b["halt"] == 0));
 
     let first = &pages[0].deals[0];
     assert_eq!(first.id, "1001");
@@ -64,12 +124,14 @@ async fn a_page_of_50_then_7_costs_two_requests_each() {
     assert_eq!(first.contacts[0].name.as_deref(), Some("Иван N101001"));
     assert_eq!(first.created_at.to_rfc3339(), "2026-11-01T07:00:00+00:00");
     assert_eq!(first.custom_fields["UF_CRM_1721244482250"], "Hello world!");
-    let last = &pages[0].deals[49];
-    assert_eq!(
-        last.contacts.len(),
-        1,
-        "the 50th deal, without a link look-up, still has its primary contact"
-    );
+    for deal in &pages[0].deals[48..] {
+        assert_eq!(
+            deal.contacts.len(),
+            1,
+            "deal {} has no link look-up but still its primary contact",
+            deal.id
+        );
+    }
 }
 
 #[tokio::test]
@@ -93,19 +155,19 @@ async fn the_first_page_of_a_pass_rescans_below_the_cursor() {
     assert!(page.next.is_some(), "a full raw page goes on");
     assert_eq!(page.cursor, cursor(json!({"last_id": 1050})));
 
-    let batch = &h.bodies("batch").await[0];
-    let cmd = batch["cmd"].as_object().unwrap();
+    let cmd = &h.batch_commands().await[0];
     assert_eq!(
-        cmd.len(),
-        12,
-        "contacts and links only for the 11 unhandled deals"
+        shape(cmd),
+        (true, 1, 11),
+        "contacts and links only for the 11 unhandled deals, and the next page"
     );
     assert!(!cmd.contains_key("links_1001"));
     assert!(cmd.contains_key("links_1035"));
+    assert_eq!(next_page_params(cmd)["filter"], json!({">ID": "1050"}));
 }
 
 #[tokio::test]
-async fn handled_deals_skip_the_contacts_batch() {
+async fn a_page_without_contacts_to_load_sends_no_batch_and_the_next_page_is_listed_alone() {
     let h = harness(Portal::with_deals(1001..=1057)).await;
     let pages = h
         .pass(
@@ -117,7 +179,43 @@ async fn handled_deals_skip_the_contacts_batch() {
     assert_eq!(h.calls().await, ["crm.deal.list", "crm.deal.list"]);
     assert_eq!(pages.iter().map(|p| p.skipped_seen).sum::<usize>(), 57);
     assert!(pages.iter().all(|p| p.deals.is_empty()));
+    let next = &pages[0].next.as_ref().unwrap().0;
+    assert_eq!(next, &json!({"after": 1050}), "nothing prefetched");
     assert_eq!(pages[1].cursor, cursor(json!({"last_id": 1057})));
+    let lists = h.bodies("crm.deal.list").await;
+    assert_eq!(lists[1]["filter"], json!({">ID": 1050}));
+
+    // Handled first page, new second page: the second page's batch carries
+    // no list, as its raw page was short.
+    let h = harness(Portal::with_deals(1001..=1060)).await;
+    let pages = h
+        .pass(&cursor(json!({"last_id": 0})), &Handled::ids(1001..=1050))
+        .await
+        .unwrap();
+    assert_eq!(h.calls().await, ["crm.deal.list", "crm.deal.list", "batch"]);
+    assert_eq!(pages[1].deals.len(), 10);
+    assert_eq!(
+        h.batch_commands()
+            .await
+            .iter()
+            .map(shape)
+            .collect::<Vec<_>>(),
+        [(false, 1, 10)]
+    );
+
+    // A full page of deals without contacts costs one request, like a
+    // handled one.
+    let mut portal = Portal::default();
+    for id in 1..=53 {
+        portal.add_deal(id, &[]);
+    }
+    let h = harness(portal).await;
+    let pages = h
+        .pass(&cursor(json!({"last_id": 0})), &NothingSeen)
+        .await
+        .unwrap();
+    assert_eq!(h.calls().await, ["crm.deal.list", "crm.deal.list"]);
+    assert_eq!(pages.iter().map(|p| p.deals.len()).sum::<usize>(), 53);
 }
 
 #[tokio::test]
@@ -129,12 +227,17 @@ async fn an_empty_last_page_keeps_the_position_of_the_pass() {
         .unwrap();
     assert_eq!(pages.len(), 2);
     assert!(pages[1].deals.is_empty());
+    assert!(pages[1].next.is_none());
     assert_eq!(
         pages[1].cursor,
         cursor(json!({"last_id": 50})),
         "not back to the pass's start"
     );
-    assert_eq!(h.calls().await, ["crm.deal.list", "batch", "crm.deal.list"]);
+    assert_eq!(
+        h.calls().await,
+        ["crm.deal.list", "batch"],
+        "the empty page came with the batch"
+    );
 }
 
 #[tokio::test]
@@ -160,9 +263,54 @@ async fn an_empty_page_keeps_the_cursor_and_deals_without_contacts_cost_nothing_
 }
 
 #[tokio::test]
-async fn a_deal_without_a_phone_on_its_primary_contact_gets_one_follow_up() {
+async fn a_deal_whose_primary_contact_has_no_phone_gets_exactly_one_follow_up() {
+    let mut portal = Portal::with_deals((1..=57).filter(|id| *id != 7));
+    portal.add_deal(
+        7,
+        &[
+            (70, None),
+            (71, Some("8 (812) 555-35-35")),
+            (72, Some("+7 900 765-43-21")),
+        ],
+    );
+    let h = harness(portal).await;
+    let pages = h
+        .pass(&cursor(json!({"last_id": 0})), &NothingSeen)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        h.calls().await,
+        ["crm.deal.list", "batch", "batch", "batch"],
+        "page 1: list, batch, follow-up; page 2: its batch"
+    );
+    let batches = h.batch_commands().await;
+    let shapes: Vec<_> = batches.iter().map(shape).collect();
+    assert_eq!(shapes, [(true, 1, 48), (false, 1, 0), (false, 1, 7)]);
+    let follow_up = batches[1]["contacts_0"].as_str().unwrap();
+    assert!(
+        follow_up.starts_with("crm.contact.list?filter[%40ID][]=71&filter[%40ID][]=72&"),
+        "{follow_up}"
+    );
+    assert_eq!(pages[1].deals.len(), 7, "the prefetched page was read");
+
+    let deal = pages[0].deals.iter().find(|d| d.id == "7").unwrap();
+    let phones: Vec<&[String]> = deal.contacts.iter().map(|c| c.phones.as_slice()).collect();
+    assert_eq!(
+        phones,
+        [
+            &[][..],
+            &["8 (812) 555-35-35".to_owned()][..],
+            &["+7 900 765-43-21".to_owned()][..]
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_phoneless_deal_past_the_link_look_ups_needs_a_second_follow_up() {
     let mut portal = Portal::with_deals(1..=49);
-    // Deal 50 is the one whose links do not fit into the first batch.
+    // Deals 49 and 50 get no link look-up in the first batch: one slot lists
+    // the next page. 49's primary contact has a phone, 50's has none.
     portal.add_deal(
         50,
         &[
@@ -181,27 +329,79 @@ async fn a_deal_without_a_phone_on_its_primary_contact_gets_one_follow_up() {
         h.calls().await,
         ["crm.deal.list", "batch", "batch", "batch"]
     );
-    let batches = h.bodies("batch").await;
+    let batches = h.batch_commands().await;
+    assert_eq!(shape(&batches[0]), (true, 1, 48));
     assert_eq!(
-        batches[1]["cmd"],
+        Value::Object(batches[1].clone()),
         json!({"links_50": "crm.deal.contact.items.get?id=50"})
     );
-    let second = batches[2]["cmd"]["contacts_0"].as_str().unwrap();
+    let second = batches[2]["contacts_0"].as_str().unwrap();
     assert!(
         second.starts_with("crm.contact.list?filter[%40ID][]=501&filter[%40ID][]=502&"),
         "{second}"
     );
-
     let deal = page.deals.iter().find(|d| d.id == "50").unwrap();
-    let phones: Vec<&[String]> = deal.contacts.iter().map(|c| c.phones.as_slice()).collect();
+    assert_eq!(deal.contacts.len(), 3);
     assert_eq!(
-        phones,
+        page.next.as_ref().unwrap().0["rows"],
+        json!([]),
+        "the next page was prefetched (empty)"
+    );
+}
+
+#[tokio::test]
+async fn one_deal_in_ten_without_a_phone_costs_two_requests_per_page() {
+    let mut portal = Portal::default();
+    for id in 1001..=1107 {
+        let phone = format!("+7 900 {:07}", id);
+        if id % 10 == 3 {
+            let contacts = [(id + 100_000, None), (id + 200_000, Some(phone.as_str()))];
+            portal.add_deal(id, &contacts);
+        } else {
+            portal.add_deal(id, &[(id + 100_000, Some(phone.as_str()))]);
+        }
+    }
+    let h = harness(portal).await;
+    let pages = h
+        .pass(&cursor(json!({"last_id": 0})), &NothingSeen)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        h.calls().await,
         [
-            &[][..],
-            &["8 (812) 555-35-35".to_owned()][..],
-            &["+7 900 765-43-21".to_owned()][..]
+            "crm.deal.list",
+            "batch",
+            "batch",
+            "batch",
+            "batch",
+            "batch",
+            "batch"
+        ],
+        "1 + 2 per page for 3 pages"
+    );
+    let shapes: Vec<_> = h.batch_commands().await.iter().map(shape).collect();
+    assert_eq!(
+        shapes,
+        [
+            (true, 1, 48),
+            (false, 1, 0),
+            (true, 1, 48),
+            (false, 1, 0),
+            (false, 1, 7),
+            (false, 1, 0)
         ]
     );
+    let deals: Vec<_> = pages.iter().flat_map(|p| &p.deals).collect();
+    assert_eq!(deals.len(), 107);
+    for deal in deals {
+        let callable = deal
+            .contacts
+            .iter()
+            .filter(|c| !c.phones.is_empty())
+            .count();
+        assert_eq!(callable, 1, "deal {}", deal.id);
+    }
 }
 
 #[tokio::test]

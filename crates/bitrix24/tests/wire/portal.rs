@@ -144,8 +144,8 @@ impl Portal {
     }
 
     fn list(&self, params: &Value) -> Value {
-        let after = params["filter"][">ID"].as_u64().unwrap_or(0);
-        let only = params["filter"]["ID"].as_u64();
+        let after = number(&params["filter"][">ID"]).unwrap_or(0);
+        let only = number(&params["filter"]["ID"]);
         let desc = params["order"]["ID"] == "DESC";
         let mut rows: Vec<&Value> = self
             .deals
@@ -159,7 +159,8 @@ impl Portal {
         Value::Array(rows.into_iter().take(50).cloned().collect())
     }
 
-    fn batch(&self, params: &Value) -> Value {
+    /// The outer `result` of a `batch` reply.
+    pub fn batch(&self, params: &Value) -> Value {
         let mut results = Map::new();
         let mut errors = Map::new();
         for (key, cmd) in params["cmd"].as_object().into_iter().flatten() {
@@ -190,6 +191,13 @@ impl Portal {
         json!({"result": section(results), "result_error": section(errors),
                "result_total": [], "result_next": [], "result_time": []})
     }
+}
+
+/// A number sent as JSON (`50`) or inside a batch command (`"50"`).
+fn number(value: &Value) -> Option<u64> {
+    value
+        .as_u64()
+        .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
 }
 
 /// The `time` block of a reply.
@@ -251,6 +259,7 @@ fn decode(text: &str) -> String {
 pub struct Harness {
     pub server: MockServer,
     pub source: Bitrix24Source,
+    pub portal: Arc<Portal>,
 }
 
 /// A config for the portal at `uri`: no client-side rate limit, quick failures.
@@ -266,17 +275,65 @@ pub fn config(uri: &str) -> Bitrix24Config {
 pub async fn harness(portal: Portal) -> Harness {
     let server = MockServer::start().await;
     let portal = Arc::new(portal);
+    let serving = portal.clone();
     Mock::given(method("POST"))
         .and(path_regex(format!("^/rest/1/{CODE}/")))
-        .respond_with(move |request: &Request| portal.respond(request))
+        .respond_with(move |request: &Request| serving.respond(request))
         .with_priority(10)
         .mount(&server)
         .await;
     let source = Bitrix24Source::new("b24", config(&server.uri())).expect("valid config");
-    Harness { server, source }
+    Harness {
+        server,
+        source,
+        portal,
+    }
 }
 
 impl Harness {
+    /// The next `batch` is answered as usual, then its outer `result` is
+    /// passed through `edit`.
+    pub async fn edit_batch_once(&self, edit: impl Fn(&mut Value) + Send + Sync + 'static) {
+        let portal = self.portal.clone();
+        Mock::given(method("POST"))
+            .and(path_regex(format!("^/rest/1/{CODE}/batch$")))
+            .respond_with(move |request: &Request| {
+                let params: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+                let mut result = portal.batch(&params);
+                edit(&mut result);
+                ResponseTemplate::new(200).set_body_json(json!({"result": result, "time": time()}))
+            })
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&self.server)
+            .await;
+    }
+
+    /// The next `batch` is answered as usual, except that sub-call `key`
+    /// comes back as `error` in `result_error`.
+    pub async fn fail_sub_call_once(&self, key: &str, error: Value) {
+        let key = key.to_owned();
+        self.edit_batch_once(move |result| {
+            if let Some(results) = result["result"].as_object_mut() {
+                results.remove(&key);
+            }
+            if !result["result_error"].is_object() {
+                result["result_error"] = json!({});
+            }
+            result["result_error"][&key] = error.clone();
+        })
+        .await;
+    }
+
+    /// The `cmd` maps of the batches the portal received, in order.
+    pub async fn batch_commands(&self) -> Vec<Map<String, Value>> {
+        self.bodies("batch")
+            .await
+            .into_iter()
+            .map(|b| b["cmd"].as_object().cloned().unwrap_or_default())
+            .collect()
+    }
+
     /// The methods the portal received, in order.
     pub async fn calls(&self) -> Vec<String> {
         self.requests()
