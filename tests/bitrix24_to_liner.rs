@@ -156,10 +156,12 @@ async fn with_liner_5xx_and_bitrix_503s_everything_arrives_once() {
     let data = deals(15, 150, 3000);
     let valid = World::expected_ids(&data);
     let world = World::new(data).await;
-    world.liner.faults().set_seed(3);
-    world.liner.faults().set_error_rate(0.10);
-    world.bitrix.faults().set_seed(4);
-    world.bitrix.faults().set_error_rate(0.10);
+    for (faults, seed) in [(world.liner.faults(), 3), (world.bitrix.faults(), 4)] {
+        faults.set_seed(seed);
+        faults.set_error_rate(0.10);
+        faults.set_html_rate(0.03);
+        faults.set_malformed_rate(0.03);
+    }
 
     let mut runs = 0;
     loop {
@@ -449,4 +451,138 @@ async fn config_errors_name_the_line_and_exit_2() {
         stderr.contains("E2E_NOT_SET_ANYWHERE is not set"),
         "{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_any_output_even_at_trace_level() {
+    let world = World::new(deals(27, 60, 100)).await;
+    world.liner.faults().set_seed(5);
+    world.liner.faults().set_error_rate(0.2);
+    world.bitrix.faults().fail_next(1, 503);
+    let mut outputs = Vec::new();
+    for args in [&["run"][..], &["run", "--dry-run"], &["status"], &["check"]] {
+        let mut cmd = world.command(args);
+        cmd.env("RUST_LOG", "trace");
+        outputs.push(common::finish(cmd.spawn().unwrap()).await);
+    }
+    world.bitrix.faults().set_auth_broken(true);
+    world.liner.faults().set_auth_broken(true);
+    let mut cmd = world.command(&["run", "--log-format", "json"]);
+    cmd.env("RUST_LOG", "trace");
+    outputs.push(common::finish(cmd.spawn().unwrap()).await);
+
+    let mut traced = 0;
+    for out in &outputs {
+        let (stdout, stderr) = text(out);
+        traced += stderr.lines().count();
+        for secret in [common::API_KEY, common::WEBHOOK_CODE] {
+            assert!(!stdout.contains(secret), "secret in stdout:\n{stdout}");
+            assert!(!stderr.contains(secret), "secret in stderr:\n{stderr}");
+        }
+    }
+    assert!(traced > 100, "trace logging produced only {traced} lines");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn liners_refusals_are_recorded_with_its_message_and_the_run_goes_on() {
+    let data = deals(28, 30, 100);
+    let valid = World::expected_ids(&data);
+    let world = World::with(
+        data,
+        Tuning {
+            source: vec!["lead: { order_id: 999, order_code: nowhere }".into()],
+            ..Tuning::default()
+        },
+    )
+    .await;
+    world.liner.faults().set_reject_with_200(true);
+    let (out, summary) = world.run_json().await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "rejections are recorded, not errors: {:?}",
+        text(&out)
+    );
+    assert_eq!(summary["sources"][0]["rejected"], 30);
+    assert!(world.liner.received().is_empty());
+    let conn = rusqlite::Connection::open(world.state_path()).unwrap();
+    let id = &valid[0];
+    let (outcome, reason): (String, String) = conn
+        .query_row(
+            "SELECT outcome, last_error FROM deals WHERE deal_id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(outcome, "rejected");
+    assert!(
+        reason.starts_with("liner: ") && reason.contains("order"),
+        "{reason}"
+    );
+
+    let (_, again) = world.run_json().await;
+    assert_eq!(again["sources"][0]["sent"], 0, "rejected deals are final");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_liner_rate_limit_is_kept_and_no_429_is_provoked() {
+    let data = deals(29, 60, 100);
+    let valid = World::expected_ids(&data);
+    let tuning = Tuning {
+        liner: vec!["rate_limit: 25/s".into()],
+        liner_server_rate: Some(25.0),
+        ..Tuning::default()
+    };
+    let world = World::with(data, tuning).await;
+    let started = std::time::Instant::now();
+    let (out, _) = world.run_json().await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert_eq!(world.deliveries().len(), valid.len());
+    let too_many = world
+        .liner
+        .requests()
+        .iter()
+        .filter(|r| r.status == 429)
+        .count();
+    assert_eq!(
+        too_many, 0,
+        "liner-sync provoked 429s at its own configured rate"
+    );
+    // 25/s with a burst of one: the last of N leads cannot go before (N-1)/25 s.
+    let floor = Duration::from_secs_f64((valid.len() - 1) as f64 / 25.0);
+    assert!(
+        started.elapsed() >= floor,
+        "faster than the configured rate"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_mode_stores_liners_lead_ids() {
+    let data = deals(30, 20, 100);
+    let valid = World::expected_ids(&data);
+    let world = World::with(
+        data,
+        Tuning {
+            liner: vec!["mode: sync".into()],
+            ..Tuning::default()
+        },
+    )
+    .await;
+    let (out, _) = world.run_json().await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let received = world.liner.received();
+    assert!(received.iter().all(|l| l.sync));
+    let conn = rusqlite::Connection::open(world.state_path()).unwrap();
+    for lead in &received {
+        let deal = lead.body["externalIdBitrix24"].as_str().unwrap();
+        let stored: String = conn
+            .query_row(
+                "SELECT lead_id FROM deals WHERE deal_id = ?1",
+                [deal],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stored, lead.lead_id.to_string());
+    }
+    assert_eq!(received.len(), valid.len());
 }

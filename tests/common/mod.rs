@@ -53,6 +53,8 @@ pub struct Tuning {
     pub source: Vec<String>,
     /// `None`: a date before every generated deal; `Some("")`: no start_from.
     pub start_from: Option<String>,
+    /// Liner's own rate limit (429 above it).
+    pub liner_server_rate: Option<f64>,
 }
 
 impl World {
@@ -71,7 +73,7 @@ impl World {
         let liner = LinerFake::start(LinerOptions {
             api_key: API_KEY.to_owned(),
             orders: vec![(101, "main".to_owned()), (102, "spb".to_owned())],
-            rate_limit_per_second: None,
+            rate_limit_per_second: tuning.liner_server_rate,
             sync_id_format: SyncIdFormat::Number,
             port: 0,
         })
