@@ -21,6 +21,7 @@ mod observe;
 mod params;
 mod record;
 mod rng;
+mod sandbox;
 mod server;
 mod system;
 
@@ -29,3 +30,4 @@ pub use data::{DataSet, Expected, FakeContact, FakeDeal};
 pub use faults::Faults;
 pub use liner::{LinerFake, LinerOptions, ReceivedLead, SyncIdFormat};
 pub use record::RecordedRequest;
+pub use sandbox::{Sandbox, SandboxOptions};

@@ -5,68 +5,42 @@ use super::run::{self, RunOptions};
 use crate::config;
 use crate::error::CliError;
 use crate::output;
-use chrono::{DateTime, Duration, FixedOffset};
-use liner_sync_emulator::{
-    Bitrix24Fake, Bitrix24Options, DataSet, LinerFake, LinerOptions, SyncIdFormat,
-};
+use liner_sync_emulator::{Sandbox, SandboxOptions};
 use serde_json::json;
 
-const DEMO_API_KEY: &str = "demo-liner-key";
-const FIRST_DEAL_ID: u64 = 1001;
-const SEED: u64 = 7;
+/// Leads per second the demo submits; the emulated Liner has no limit.
+const DEMO_LINER_RATE: &str = "500/s";
 
 /// Runs the demo and prints its summary; returns the exit code.
 pub async fn execute(deals: usize, as_json: bool) -> Result<u8, CliError> {
-    let first_created = first_created()?;
-    let data = DataSet::generate(SEED, deals, FIRST_DEAL_ID, first_created);
-    let generated = data.deals.len();
-    let expected_valid = data
-        .deals
-        .iter()
-        .filter(|d| d.expected.phone.is_some())
-        .count();
-    let bitrix = Bitrix24Fake::start(Bitrix24Options {
-        data,
-        ..Bitrix24Options::default()
+    let sandbox = Sandbox::start(SandboxOptions {
+        deals,
+        seed: 7,
+        first_id: 1001,
+        api_key: "demo-liner-key".to_owned(),
+        ..SandboxOptions::default()
     })
     .await
-    .map_err(|e| CliError::internal(format!("cannot start the Bitrix24 emulator: {e}")))?;
-    let liner = LinerFake::start(LinerOptions {
-        api_key: DEMO_API_KEY.to_owned(),
-        orders: vec![(101, "main".to_owned()), (102, "spb".to_owned())],
-        rate_limit_per_second: None,
-        sync_id_format: SyncIdFormat::Number,
-        port: 0,
-    })
-    .await
-    .map_err(|e| CliError::internal(format!("cannot start the Liner emulator: {e}")))?;
-
+    .map_err(|e| CliError::internal(format!("cannot start the emulators: {e}")))?;
     let dir = tempfile::tempdir()
         .map_err(|e| CliError::internal(format!("cannot create a temporary directory: {e}")))?;
     let config_path = dir.path().join("demo.yaml");
-    let start_from = first_created - Duration::days(1);
-    let yaml = format!(
-        "# Written by `liner-sync demo`: the emulators listen on 127.0.0.1 only.\n\
-         liner:\n  base_url: {liner_url}\n  api_key: {DEMO_API_KEY}\n  rate_limit: 500/s\n  max_in_flight: 32\n\
-         state:\n  path: demo.db\n\
-         defaults:\n  order_id: 101\n  order_code: main\n  utc_offset: 3\n  source_comment: \"Сделка {{id}}: {{title}}\"\n\
-         sources:\n  - name: b24\n    kind: bitrix24\n    webhook_url: {webhook}\n    start_from: {start}\n",
-        liner_url = liner.base_url(),
-        webhook = bitrix.webhook_url(),
-        start = start_from.to_rfc3339(),
-    );
-    std::fs::write(&config_path, yaml)
-        .map_err(|e| CliError::internal(format!("cannot write the demo config: {e}")))?;
+    std::fs::write(
+        &config_path,
+        sandbox.config_yaml("demo.db", DEMO_LINER_RATE),
+    )
+    .map_err(|e| CliError::internal(format!("cannot write the demo config: {e}")))?;
     let loaded = config::load(&config_path)?;
     if !as_json {
-        eprintln!(
-            "demo: {generated} generated deals in an emulated Bitrix24 at {}, leads to an emulated Liner at {}",
-            bitrix.base_url(),
-            liner.base_url()
+        println!(
+            "demo: {} generated deals in an emulated Bitrix24 at {}, leads to an emulated Liner at {}",
+            sandbox.deals,
+            sandbox.bitrix.base_url(),
+            sandbox.liner.base_url()
         );
     }
     let report = run::execute(&loaded, &RunOptions::default()).await?;
-    let received = liner.received().len();
+    let received = sandbox.liner.received().len();
     if as_json {
         let sources: Vec<_> = report
             .sources
@@ -83,17 +57,13 @@ pub async fn execute(deals: usize, as_json: bool) -> Result<u8, CliError> {
     } else {
         print!("{}", output::text(&report, false));
         println!(
-            "liner received {received} lead(s); {expected_valid} of the {generated} generated deals have a callable phone"
+            "liner received {received} lead(s); {} of the {} generated deals have a callable phone",
+            sandbox.callable, sandbox.deals
         );
         println!(
-            "bitrix24 requests: {} for {generated} deals",
-            bitrix.requests().len()
+            "bitrix24 answered {} request(s)",
+            sandbox.bitrix.requests().len()
         );
     }
     Ok(output::exit_code(&report))
-}
-
-fn first_created() -> Result<DateTime<FixedOffset>, CliError> {
-    DateTime::parse_from_rfc3339("2026-11-02T09:00:00+03:00")
-        .map_err(|e| CliError::internal(format!("bad demo start time: {e}")))
 }

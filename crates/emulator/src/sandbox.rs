@@ -1,0 +1,114 @@
+//! A fake Bitrix24 portal full of generated deals and a fake Liner, started
+//! together, with a liner-sync configuration that points at them. Used by
+//! `liner-sync demo` and by the `liner-sync-emulator` binary.
+
+use crate::{Bitrix24Fake, Bitrix24Options, DataSet, LinerFake, LinerOptions, SyncIdFormat};
+use chrono::{DateTime, Duration, FixedOffset};
+use std::io;
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct SandboxOptions {
+    /// Deals in the portal.
+    pub deals: usize,
+    /// Seed of the generated data (same seed, same deals).
+    pub seed: u64,
+    /// Id of the first deal.
+    pub first_id: u64,
+    /// When the first deal was created.
+    pub first_created: DateTime<FixedOffset>,
+    /// Port of the fake Bitrix24 (0: any free port).
+    pub bitrix_port: u16,
+    /// Port of the fake Liner (0: any free port).
+    pub liner_port: u16,
+    /// The API key the fake Liner accepts.
+    pub api_key: String,
+    /// Liner's own rate limit in requests per second (429 above it).
+    pub liner_rate: Option<f64>,
+    /// How Liner's sync create returns the lead id.
+    pub sync_id_format: SyncIdFormat,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        Self {
+            deals: 200,
+            seed: 1,
+            first_id: 1,
+            first_created: DateTime::parse_from_rfc3339("2026-11-02T09:00:00+03:00")
+                .unwrap_or_default(),
+            bitrix_port: 0,
+            liner_port: 0,
+            api_key: "liner-test-api-key".to_owned(),
+            liner_rate: None,
+            sync_id_format: SyncIdFormat::Number,
+        }
+    }
+}
+
+/// Both fakes, running until dropped.
+pub struct Sandbox {
+    /// The fake portal.
+    pub bitrix: Bitrix24Fake,
+    /// The fake Liner.
+    pub liner: LinerFake,
+    /// Deals generated.
+    pub deals: usize,
+    /// Generated deals that have a callable phone (the rest must be rejected).
+    pub callable: usize,
+    options: SandboxOptions,
+}
+
+impl Sandbox {
+    /// Generates the data and starts both fakes on 127.0.0.1.
+    pub async fn start(options: SandboxOptions) -> io::Result<Sandbox> {
+        let data = DataSet::generate(
+            options.seed,
+            options.deals,
+            options.first_id,
+            options.first_created,
+        );
+        let deals = data.deals.len();
+        let callable = data
+            .deals
+            .iter()
+            .filter(|d| d.expected.phone.is_some())
+            .count();
+        let bitrix = Bitrix24Fake::start(Bitrix24Options {
+            data,
+            port: options.bitrix_port,
+            ..Bitrix24Options::default()
+        })
+        .await?;
+        let liner = LinerFake::start(LinerOptions {
+            api_key: options.api_key.clone(),
+            rate_limit_per_second: options.liner_rate,
+            sync_id_format: options.sync_id_format,
+            port: options.liner_port,
+            ..LinerOptions::default()
+        })
+        .await?;
+        Ok(Sandbox {
+            bitrix,
+            liner,
+            deals,
+            callable,
+            options,
+        })
+    }
+
+    /// A liner-sync configuration for these fakes: state in `state_path`,
+    /// leads at `liner_rate_limit` (`"10/s"`), every generated deal new.
+    pub fn config_yaml(&self, state_path: &str, liner_rate_limit: &str) -> String {
+        let start_from = (self.options.first_created - Duration::days(1)).to_rfc3339();
+        format!(
+            "liner:\n  base_url: {liner}\n  api_key: {key}\n  rate_limit: {liner_rate_limit}\n\
+             state:\n  path: {state_path}\n\
+             defaults:\n  order_id: 101\n  order_code: main\n  utc_offset: 3\n\
+             sources:\n  - name: b24\n    kind: bitrix24\n    webhook_url: {webhook}\n    start_from: {start_from}\n",
+            liner = self.liner.base_url(),
+            key = self.options.api_key,
+            webhook = self.bitrix.webhook_url(),
+        )
+    }
+}
