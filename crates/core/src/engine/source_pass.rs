@@ -99,6 +99,12 @@ impl SourcePass<'_> {
             };
             self.events
                 .page_read(self.job.source.name(), page.deals.len());
+            if page.next.is_some() && page.next == continuation {
+                return Err(Error::invalid_data(
+                    "the CRM returned the same page position twice; stopping this source to avoid a loop",
+                )
+                .with_target("engine"));
+            }
             continuation = page.next.clone();
             if pages.send(page).await.is_err() || continuation.is_none() {
                 return Ok(());

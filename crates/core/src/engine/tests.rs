@@ -311,3 +311,64 @@ async fn a_fetch_error_keeps_what_was_finished() {
     assert_eq!(report.sources[0].sent, 3);
     assert_eq!(store.passes("list", 10).unwrap().len(), 2);
 }
+
+/// A source whose every page points back at itself.
+struct StuckSource;
+
+#[async_trait]
+impl CrmSource for StuckSource {
+    fn name(&self) -> &str {
+        "stuck"
+    }
+    fn kind(&self) -> CrmKind {
+        CrmKind::Bitrix24
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            page_size: 1,
+            keyset_paging: true,
+            fetch_by_id: false,
+        }
+    }
+    async fn check(&self) -> Result<()> {
+        Ok(())
+    }
+    async fn initial_cursor(&self, _start: StartFrom) -> Result<Cursor> {
+        Ok(Cursor(json!(0)))
+    }
+    async fn fetch(&self, _request: FetchRequest<'_>) -> Result<Page> {
+        Ok(Page {
+            deals: vec![],
+            skipped_seen: 0,
+            cursor: Cursor(json!(0)),
+            next: Some(Continuation(json!(0))),
+        })
+    }
+    async fn deal(&self, _id: &str) -> Result<Option<Deal>> {
+        Ok(None)
+    }
+}
+
+#[tokio::test]
+async fn a_source_that_does_not_advance_is_stopped_not_looped() {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let sink = Arc::new(RecordingSink::default());
+    let rules = LeadTemplate {
+        order_id: Some(101),
+        ..LeadTemplate::default()
+    };
+    let jobs = [SourceJob {
+        source: Arc::new(StuckSource),
+        mapper: Mapper::new(CrmKind::Bitrix24, rules, vec![]).unwrap(),
+        start: since(),
+    }];
+    let report = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        engine(&store, &sink, EngineOptions::default()).run_pass(&jobs),
+    )
+    .await
+    .expect("the pass looped");
+    let (kind, message) = report.sources[0].error.clone().unwrap();
+    assert_eq!(kind, crate::ErrorKind::InvalidData);
+    assert!(message.contains("same page position twice"), "{message}");
+}
