@@ -3,6 +3,7 @@
 //! the sync engine.
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod config;
 mod cursor;
 mod deal;

@@ -12,6 +12,7 @@ mod deals;
 mod lock;
 mod passes;
 mod schema;
+mod tokens;
 
 pub use deals::{DealRecord, Outcome, OutcomeCounts, SeenInState};
 pub use lock::{StateLock, lock_path};
@@ -45,12 +46,16 @@ impl StateStore {
             })?;
         }
         let lock = StateLock::acquire(path)?;
+        let created = !path.exists();
         let conn = Connection::open(path).map_err(|e| {
             Error::state(format!(
                 "cannot open the state file {}: {e}",
                 path.display()
             ))
         })?;
+        if created {
+            owner_only(path)?;
+        }
         schema::prepare(&conn, path, true)?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -156,6 +161,24 @@ impl StateStore {
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(names)
     }
+}
+
+/// The state may hold OAuth tokens: a new file is readable by its owner only
+/// (SQLite gives its `-wal` and `-shm` files the same mode).
+fn owner_only(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+            Error::state(format!(
+                "cannot restrict the permissions of {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// A non-negative count column.

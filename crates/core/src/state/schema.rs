@@ -6,7 +6,10 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The schema version this program writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// `MIGRATIONS[n]` takes a file from version `n` to `n + 1`.
+const MIGRATIONS: [&str; 2] = [CREATE_V1, ADD_TOKENS_V2];
 
 const CREATE_V1: &str = "
 CREATE TABLE deals (
@@ -42,6 +45,20 @@ CREATE TABLE passes (
 CREATE INDEX passes_by_source ON passes (source, id);
 ";
 
+/// OAuth token pairs, newest only, per source. `seed` fingerprints the
+/// refresh token from the configuration the pair descends from, so a new one
+/// put there (after re-authorising) replaces the stored chain.
+const ADD_TOKENS_V2: &str = "
+CREATE TABLE tokens (
+    source        TEXT PRIMARY KEY,
+    access_token  TEXT NOT NULL,
+    refresh_token TEXT NOT NULL,
+    expires_at    TEXT NOT NULL,
+    seed          TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+";
+
 /// Sets the connection up and brings an empty file to the current schema.
 /// Refuses files that are not liner-sync state or were written by a newer
 /// version, without changing them.
@@ -71,9 +88,14 @@ pub fn prepare(conn: &Connection, path: &Path, writable: bool) -> Result<()> {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| unreadable(path, &e))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        if version == 0 {
+        if version < SCHEMA_VERSION {
             let tx = conn.unchecked_transaction()?;
-            tx.execute_batch(CREATE_V1)?;
+            for step in MIGRATIONS
+                .iter()
+                .skip(usize::try_from(version).unwrap_or(0))
+            {
+                tx.execute_batch(step)?;
+            }
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.commit()?;
         }

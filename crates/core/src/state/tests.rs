@@ -134,6 +134,16 @@ fn files_survive_reopening_and_refuse_a_second_writer() {
         second.to_string().contains("another liner-sync process"),
         "{second}"
     );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "a new state file is private to its owner"
+        );
+    }
     let reader = StateStore::open_read_only(&path).unwrap().unwrap();
     assert_eq!(reader.outcome("b24", "1").unwrap(), Some(Outcome::Sent));
     drop(s);
@@ -185,4 +195,50 @@ fn read_only_open_of_a_missing_file_is_none() {
             .unwrap()
             .is_none()
     );
+}
+
+#[test]
+fn token_pairs_round_trip_and_old_files_gain_the_table() {
+    use crate::auth::{TokenPair, TokenVault};
+    use crate::config::Secret;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        // A version-1 file, as the first release wrote it.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE deals (source TEXT NOT NULL, deal_id TEXT NOT NULL, outcome TEXT NOT NULL, lead_id TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, deal_created_at TEXT, first_seen_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL, PRIMARY KEY (source, deal_id)) WITHOUT ROWID;
+             CREATE TABLE cursors (source TEXT PRIMARY KEY, cursor TEXT NOT NULL, updated_at TEXT NOT NULL);
+             CREATE TABLE passes (id INTEGER PRIMARY KEY, source TEXT NOT NULL, started_at TEXT NOT NULL,
+                finished_at TEXT NOT NULL, fetched INTEGER NOT NULL, sent INTEGER NOT NULL, rejected INTEGER NOT NULL,
+                failed INTEGER NOT NULL, skipped INTEGER NOT NULL, error TEXT);
+             INSERT INTO cursors VALUES ('b24', '{\"last_id\":7}', '2026-11-01T00:00:00Z');
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let s = StateStore::open(&path).unwrap();
+    assert_eq!(
+        s.cursor("b24").unwrap(),
+        Some(Cursor(serde_json::json!({"last_id": 7})))
+    );
+    assert!(s.load_tokens("amo").unwrap().is_none());
+    let pair = TokenPair {
+        access_token: Secret::new("acc"),
+        refresh_token: Secret::new("ref"),
+        expires_at: created(),
+    };
+    s.save_tokens("amo", &pair, "seedfp").unwrap();
+    let (back, seed) = s.load_tokens("amo").unwrap().unwrap();
+    assert_eq!(
+        (
+            back.access_token.expose(),
+            back.refresh_token.expose(),
+            seed.as_str()
+        ),
+        ("acc", "ref", "seedfp")
+    );
+    assert_eq!(back.expires_at, created());
 }
