@@ -26,14 +26,16 @@ impl Batch {
         true
     }
 
-    /// Sub-calls so far.
-    pub fn len(&self) -> usize {
-        self.cmd.len()
+    /// Adds a sub-call another part of the source built; `false` when the
+    /// batch is already full.
+    pub fn push_command(&mut self, command: &Command) -> bool {
+        self.push(command.key.to_owned(), command.method, &command.params)
     }
 
-    /// True when there is nothing to send.
-    pub fn is_empty(&self) -> bool {
-        self.cmd.is_empty()
+    /// Sub-calls so far.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.cmd.len()
     }
 
     /// The JSON body: `{"halt": 0, "cmd": {...}}`.
@@ -271,16 +273,19 @@ mod tests {
         let mut batch = Batch::default();
         for i in 0..MAX_COMMANDS {
             assert!(batch.push(
-                format!("links_{i}"),
-                "crm.deal.contact.items.get",
-                &json!({"id": i})
+                format!("contacts_{i}"),
+                "crm.contact.list",
+                &json!({"filter": {"@ID": [i]}})
             ));
         }
         assert!(!batch.push("one_more".into(), "scope", &json!({})));
         assert_eq!(batch.len(), MAX_COMMANDS);
         let body = batch.body();
         assert_eq!(body["halt"], 0);
-        assert_eq!(body["cmd"]["links_7"], "crm.deal.contact.items.get?id=7");
+        assert_eq!(
+            body["cmd"]["contacts_7"],
+            "crm.contact.list?filter[%40ID][]=7"
+        );
     }
 
     #[test]

@@ -72,14 +72,7 @@ impl Client {
 
     /// Calls `method` with `params` as the JSON body.
     pub async fn call(&self, method: &str, params: &Value) -> Result<Response> {
-        self.run(method, params, false, Ok).await?.ok_or_else(|| {
-            Error::internal(format!("{method}: no reply and no error")).with_target(TARGET)
-        })
-    }
-
-    /// Like [`Client::call`], but a "Not found" answer is `None`.
-    pub async fn get(&self, method: &str, params: &Value) -> Result<Option<Response>> {
-        self.run(method, params, true, Ok).await
+        self.run(method, params, Ok).await
     }
 
     /// Sends a `batch`. A sub-call that hit a rate limit or failed on the
@@ -105,24 +98,20 @@ impl Client {
             }
             Ok(reply)
         };
-        self.run("batch", &batch.body(), false, read)
-            .await?
-            .ok_or_else(|| Error::internal("batch: no reply and no error").with_target(TARGET))
+        self.run("batch", &batch.body(), read).await
     }
 
     async fn run<T>(
         &self,
         method: &str,
         params: &Value,
-        missing_ok: bool,
         read: impl Fn(Response) -> Result<T>,
-    ) -> Result<Option<T>> {
+    ) -> Result<T> {
         let body = serde_json::to_vec(params).map_err(|e| {
             Error::internal(format!("{method}: cannot encode the request: {e}")).with_target(TARGET)
         })?;
         let attempt = |_| async {
-            let outcome = self.attempt(method, &body, missing_ok).await;
-            let outcome = outcome.and_then(|found| found.map(&read).transpose());
+            let outcome = self.attempt(method, &body).await.and_then(&read);
             outcome.map_err(|e| self.scrub(e))
         };
         let on_retry = |err: &Error, wait: Duration| {
@@ -140,13 +129,8 @@ impl Client {
             .map_err(|e| e.context(method))
     }
 
-    /// One request and its reply; `Ok(None)` for "Not found" when `missing_ok`.
-    async fn attempt(
-        &self,
-        method: &str,
-        body: &[u8],
-        missing_ok: bool,
-    ) -> Result<Option<Response>> {
+    /// One request and its reply.
+    async fn attempt(&self, method: &str, body: &[u8]) -> Result<Response> {
         let started = Instant::now();
         let reply = self.post(method, body).await?;
         debug!(
@@ -161,7 +145,6 @@ impl Client {
             self.note_time(value.get("time"));
             let Some(result) = value.get_mut("result").map(Value::take) else {
                 return Err(match ApiError::from_json(&value) {
-                    Some(api) if missing_ok && api.is_not_found() => return Ok(None),
                     Some(api) => error::classify(Some(reply.status), &api),
                     None => Error::invalid_data(format!(
                         "reply without a result (HTTP {}): {}",
@@ -172,18 +155,12 @@ impl Client {
                 });
             };
             let time = value.get_mut("time").map(Value::take).unwrap_or_default();
-            return Ok(Some(Response { result, time }));
+            return Ok(Response { result, time });
         }
         let api = serde_json::from_slice::<Value>(&reply.body)
             .ok()
             .as_ref()
             .and_then(ApiError::from_json);
-        if missing_ok
-            && matches!(reply.status.as_u16(), 400 | 404)
-            && api.as_ref().is_some_and(ApiError::is_not_found)
-        {
-            return Ok(None);
-        }
         let mut err = error::parse_error(reply.status, &reply.body);
         if api.is_some_and(|a| a.code.eq_ignore_ascii_case("OPERATION_TIME_LIMIT")) {
             err = err.with_retry_after(self.operating_wait());

@@ -42,9 +42,8 @@ const DATE_FILTER_SLACK: chrono::TimeDelta = chrono::TimeDelta::days(1);
 /// The parameters of the page of deals with ids above `after`.
 pub(crate) fn params(after: u64, position: &Position) -> Value {
     let mut filter = json!({">ID": after});
-    if let Some(from) = position.date_filter() {
-        filter[">=DATE_CREATE"] =
-            json!((from - DATE_FILTER_SLACK).to_rfc3339_opts(SecondsFormat::Secs, false));
+    if let Some(from) = server_date_from(position) {
+        filter[">=DATE_CREATE"] = json!(from);
     }
     json!({
         "order": {"ID": "ASC"},
@@ -52,6 +51,14 @@ pub(crate) fn params(after: u64, position: &Position) -> Value {
         "select": DEAL_SELECT,
         "start": -1,
     })
+}
+
+/// The creation date the server-side filter starts at, while the position
+/// still needs one: [`DATE_FILTER_SLACK`] before the start date.
+pub(crate) fn server_date_from(position: &Position) -> Option<String> {
+    position
+        .date_filter()
+        .map(|from| (from - DATE_FILTER_SLACK).to_rfc3339_opts(SecondsFormat::Secs, false))
 }
 
 /// The rows of a `crm.deal.list` result with their ids, sorted by id, and

@@ -8,6 +8,8 @@ mod contacts;
 mod cursor;
 mod deal_list;
 mod error;
+mod links;
+mod listed;
 mod mapping;
 mod next_page;
 mod source;

@@ -1,8 +1,8 @@
 //! Bitrix24 wire JSON → core [`Deal`] and [`Contact`]. Pure functions.
 //!
 //! `crm.deal.*` and `crm.contact.*` send every scalar as a string or `null`;
-//! `crm.deal.contact.items.get` sends integers. Both are accepted everywhere,
-//! and anything else (objects, arrays, absurd numbers) reads as absent.
+//! `crm.item.list` sends integers. Both are accepted everywhere, and anything
+//! else (objects, arrays, absurd numbers) reads as absent.
 
 use chrono::{DateTime, Utc};
 use liner_sync_core::{Contact, Deal, Utm};
@@ -132,45 +132,6 @@ pub(crate) fn rows(value: Option<&Value>) -> Option<Vec<&Value>> {
         Value::Object(items) => Some(items.values().collect()),
         _ => None,
     }
-}
-
-/// One contact bound to a deal (`crm.deal.contact.items.get`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Link {
-    /// The contact.
-    pub contact_id: u64,
-    /// Display order within the deal.
-    pub sort: i64,
-    /// True for the deal's primary contact.
-    pub primary: bool,
-}
-
-/// The links of a `crm.deal.contact.items.get` result, sorted by `SORT`.
-pub(crate) fn links(result: &Value) -> Vec<Link> {
-    let mut links: Vec<Link> = rows(Some(result))
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|item| {
-            let contact_id = parse_id(item.get("CONTACT_ID")?)?;
-            let sort = match item.get("SORT") {
-                Some(Value::Number(n)) => n.as_i64(),
-                Some(Value::String(s)) => s.trim().parse().ok(),
-                _ => None,
-            }
-            .unwrap_or(i64::MAX);
-            let primary = item
-                .get("IS_PRIMARY")
-                .and_then(Value::as_str)
-                .is_some_and(|p| p.eq_ignore_ascii_case("Y"));
-            Some(Link {
-                contact_id,
-                sort,
-                primary,
-            })
-        })
-        .collect();
-    links.sort_by_key(|l| (!l.primary, l.sort));
-    links
 }
 
 #[cfg(test)]
@@ -312,24 +273,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn links_come_primary_first_then_by_sort() {
-        let result = sample("crm.deal.contact.items.get_response.json")["result"].clone();
-        let ids: Vec<u64> = links(&result).iter().map(|l| l.contact_id).collect();
-        assert_eq!(ids, [55, 54, 56]);
-        let odd = json!([
-            {"CONTACT_ID": "7", "SORT": "300", "IS_PRIMARY": "N"},
-            {"CONTACT_ID": 8, "SORT": 10, "IS_PRIMARY": "N"},
-            {"CONTACT_ID": 0, "SORT": 1},
-            {"CONTACT_ID": 9, "IS_PRIMARY": "Y"},
-            "garbage"
-        ]);
-        let ids: Vec<u64> = links(&odd).iter().map(|l| l.contact_id).collect();
-        assert_eq!(ids, [9, 8, 7]);
-        assert!(links(&json!({})).is_empty());
-        assert!(links(&json!(true)).is_empty());
-    }
-
     proptest::proptest! {
         #[test]
         fn any_json_maps_without_panicking(row in crate::testing::json()) {
@@ -338,7 +281,6 @@ mod tests {
             let _ = created_at(&row);
             let _ = deal(1, &row, epoch());
             let _ = contact(&row);
-            let _ = links(&row);
             let _ = rows(Some(&row));
         }
 

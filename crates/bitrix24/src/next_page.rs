@@ -1,79 +1,55 @@
 //! The continuation from one page of a pass to the next: the id the next
-//! page reads after and, when the page's `batch` already listed the next
-//! page, that page's raw `crm.deal.list` result. A continuation lives only
-//! within one pass and is never stored, so it may carry the rows.
+//! page reads after and, when the page's contacts `batch` already listed the
+//! next page, that page's [`Listed`] rows and links. A continuation lives only
+//! within one pass and is never stored, so it may carry them.
 
-use crate::batch::{Command, Outcome};
-use crate::deal_list;
 use crate::error::TARGET;
-use crate::mapping::{self, parse_id};
+use crate::links::Links;
+use crate::listed::Listed;
+use crate::mapping::parse_id;
 use liner_sync_core::{Continuation, Error, Result};
-use serde_json::{Value, json};
+use serde_json::json;
 use tracing::warn;
-
-/// The key of the next page's list inside a batch.
-const KEY: &str = "next_page";
 
 /// Where the next page of a pass starts.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct NextPage {
     /// The highest raw id of the page before: the next page is `>ID` this.
     pub after: u64,
-    /// The next page's `crm.deal.list` result, when a batch prefetched it.
-    pub rows: Option<Value>,
+    /// The next page, when a batch prefetched it.
+    pub listed: Option<Listed>,
 }
 
 impl NextPage {
-    /// The sub-call that lists the next page inside a batch.
-    pub fn command(params: Value) -> Command {
-        Command {
-            key: KEY,
-            method: deal_list::METHOD,
-            params,
-        }
-    }
-
-    /// The next page after `after`, given what its list sub-call got
-    /// (`None`: no batch was sent). Anything but a list leaves the rows out,
-    /// so the next call lists the page on its own instead of losing it.
-    pub fn prefetched(source: &str, after: u64, outcome: Option<Outcome>) -> Self {
-        let rows = match outcome {
+    /// The next page after `after`, given what its prefetch got (`None`: no
+    /// batch was sent). A failed prefetch is logged and left out, so the next
+    /// call lists the page itself instead of losing it.
+    pub fn prefetched(source: &str, after: u64, prefetch: Option<Result<Listed>>) -> Self {
+        let listed = match prefetch {
             None => None,
-            Some(Outcome::Done(result)) if mapping::rows(Some(&result)).is_some() => Some(result),
-            Some(Outcome::Done(_)) => {
-                warn!(
-                    source,
-                    after, "the prefetched next page is not a list; it will be listed again"
-                );
-                None
-            }
-            Some(Outcome::Failed(api)) => {
+            Some(Ok(listed)) => Some(listed),
+            Some(Err(err)) => {
                 warn!(
                     source,
                     after,
-                    code = %api.code,
-                    description = %api.description,
+                    error = %err,
                     "prefetching the next page failed; it will be listed on its own"
                 );
                 None
             }
-            Some(Outcome::Missing) => {
-                warn!(
-                    source,
-                    after,
-                    "the batch did not answer the next page's list; it will be listed on its own"
-                );
-                None
-            }
         };
-        Self { after, rows }
+        Self { after, listed }
     }
 
-    /// The continuation to hand to the engine.
+    /// The continuation to hand to the engine: `{"after": N}`, plus `rows`
+    /// and (unless they failed) `links` of a prefetched page.
     pub fn into_continuation(self) -> Continuation {
         let mut value = json!({"after": self.after});
-        if let Some(rows) = self.rows {
-            value["rows"] = rows;
+        if let Some(listed) = self.listed {
+            value["rows"] = listed.rows;
+            if let Some(links) = listed.links {
+                value["links"] = links.to_value();
+            }
         }
         Continuation(value)
     }
@@ -88,30 +64,48 @@ impl NextPage {
             ))
             .with_target(TARGET)
         })?;
-        let rows = value.get("rows").filter(|r| !r.is_null()).cloned();
-        Ok(Self { after, rows })
+        let listed = value
+            .get("rows")
+            .filter(|r| !r.is_null())
+            .map(|rows| Listed {
+                rows: rows.clone(),
+                links: value.get("links").and_then(Links::parse),
+            });
+        Ok(Self { after, listed })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ApiError;
+    use serde_json::Value;
+
+    fn listed(rows: Value, links: Option<Value>) -> Listed {
+        Listed {
+            rows,
+            links: links.and_then(|l| Links::parse(&l)),
+        }
+    }
 
     #[test]
-    fn continuations_round_trip_with_and_without_rows() {
+    fn continuations_round_trip_with_and_without_a_page() {
+        let links = json!({"items": [{"id": 151, "contactIds": [7, 8]}]});
         for page in [
             NextPage {
                 after: 150,
-                rows: None,
+                listed: None,
             },
             NextPage {
                 after: 150,
-                rows: Some(json!([{"ID": "151"}])),
+                listed: Some(listed(json!([{"ID": "151"}]), Some(links))),
             },
             NextPage {
                 after: 150,
-                rows: Some(json!([])),
+                listed: Some(listed(json!([{"ID": "151"}]), None)),
+            },
+            NextPage {
+                after: 150,
+                listed: Some(listed(json!([]), Some(json!({"items": []})))),
             },
         ] {
             let continuation = page.clone().into_continuation();
@@ -138,25 +132,17 @@ mod tests {
 
     #[test]
     fn only_a_listed_page_is_carried() {
-        let rows = json!([{"ID": "151"}]);
+        let page = listed(json!([{"ID": "151"}]), None);
+        let failed = Error::invalid_data("batch list: General error");
         let cases = [
             (None, None),
-            (Some(Outcome::Done(rows.clone())), Some(rows)),
-            (Some(Outcome::Done(json!([]))), Some(json!([]))),
-            (Some(Outcome::Done(json!("oops"))), None),
-            (
-                Some(Outcome::Failed(ApiError {
-                    code: String::new(),
-                    description: "Failed to get list. General error.".into(),
-                })),
-                None,
-            ),
-            (Some(Outcome::Missing), None),
+            (Some(Ok(page.clone())), Some(page)),
+            (Some(Err(failed)), None),
         ];
-        for (outcome, want) in cases {
-            let page = NextPage::prefetched("b24", 150, outcome.clone());
-            assert_eq!(page.after, 150);
-            assert_eq!(page.rows, want, "{outcome:?}");
+        for (prefetch, want) in cases {
+            let next = NextPage::prefetched("b24", 150, prefetch);
+            assert_eq!(next.after, 150);
+            assert_eq!(next.listed, want);
         }
     }
 }

@@ -1,13 +1,16 @@
-//! [`Bitrix24Source`]: new deals by keyset paging over `crm.deal.list`, with
+//! [`Bitrix24Source`]: new deals by keyset paging over `crm.deal.list`, each
+//! page listed together with its deals' contact ids (`crm.item.list`), and
 //! their contacts from one `batch` per page that also lists the next page.
 
-use crate::batch::{Command, Outcome};
+use crate::batch::{Batch, BatchReply, Command, Outcome};
 use crate::client::Client;
 use crate::config::Bitrix24Config;
 use crate::contacts;
 use crate::cursor::Position;
 use crate::deal_list::{self, PAGE_SIZE, rows_with_ids};
-use crate::error::{NO_CRM_SCOPE, TARGET};
+use crate::error::{self, NO_CRM_SCOPE, TARGET};
+use crate::links::{self, Links};
+use crate::listed::{self, Listed};
 use crate::mapping;
 use crate::next_page::NextPage;
 use async_trait::async_trait;
@@ -16,7 +19,7 @@ use liner_sync_core::{
     Capabilities, CrmKind, CrmSource, Cursor, Deal, Error, FetchRequest, Page, Result, StartFrom,
 };
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fmt;
 use tracing::{debug, warn};
 
@@ -41,31 +44,50 @@ impl Bitrix24Source {
         })
     }
 
-    /// Deals of `rows` mapped, with their contacts, and what `extra` got
-    /// when it rode along in the contacts batch (`None`: no batch was sent).
+    /// Deals of `rows` mapped, with their contacts (primary first, then as
+    /// `links` list them), and the rest of the first contacts batch's reply,
+    /// where `extra` rode along (`None`: no batch was sent).
     async fn deals(
         &self,
         rows: &[(u64, Value)],
-        extra: Option<Command>,
-    ) -> Result<(Vec<Deal>, Option<Outcome>)> {
+        links: Option<&Links>,
+        extra: &[Command],
+    ) -> Result<(Vec<Deal>, Option<BatchReply>)> {
         let now = Utc::now();
-        let primaries: BTreeMap<u64, u64> = rows
-            .iter()
-            .filter_map(|(id, row)| Some((*id, mapping::primary_contact(row)?)))
-            .collect();
-        let mut loaded = contacts::load(&self.client, &self.name, &primaries, extra).await?;
-        let deals = rows
+        let wanted: Vec<Vec<u64>> = rows
             .iter()
             .map(|(id, row)| {
+                links::contact_ids(&self.name, *id, mapping::primary_contact(row), links)
+            })
+            .collect();
+        let ids: BTreeSet<u64> = wanted.iter().flatten().copied().collect();
+        let loaded = contacts::load(&self.client, &self.name, &ids, extra).await?;
+        let deals = rows
+            .iter()
+            .zip(wanted)
+            .map(|((id, row), contact_ids)| {
                 if mapping::created_at(row).is_none() {
                     warn!(source = %self.name, deal = id, "deal without a readable DATE_CREATE; using the current time");
                 }
                 let mut deal = mapping::deal(*id, row, now);
-                deal.contacts = loaded.contacts.remove(id).unwrap_or_default();
+                deal.contacts = contact_ids
+                    .iter()
+                    .filter_map(|c| loaded.contacts.get(c).cloned())
+                    .collect();
                 deal
             })
             .collect();
         Ok((deals, loaded.extra))
+    }
+
+    /// Lists the page after `after` with its contact ids: one batch.
+    async fn list(&self, after: u64, position: &Position) -> Result<Listed> {
+        let mut batch = Batch::default();
+        for command in &listed::commands(after, position) {
+            batch.push_command(command);
+        }
+        let mut reply = self.client.batch(&batch).await?;
+        Listed::take(&self.name, after, &mut reply)
     }
 
     fn failed(&self, err: Error) -> Error {
@@ -153,18 +175,15 @@ impl Bitrix24Source {
             None => (position.first_page_after(self.config.rescan_ids), None),
             Some(next) => {
                 let next = NextPage::from_continuation(next)?;
-                (next.after, next.rows)
+                (next.after, next.listed)
             }
         };
         let was_prefetched = prefetched.is_some();
-        let result = match prefetched {
-            Some(rows) => rows,
-            None => {
-                let params = deal_list::params(after, &position);
-                self.client.call(deal_list::METHOD, &params).await?.result
-            }
+        let page = match prefetched {
+            Some(listed) => listed,
+            None => self.list(after, &position).await?,
         };
-        let (raw_count, rows) = rows_with_ids(&self.name, &result)?;
+        let (raw_count, rows) = rows_with_ids(&self.name, &page.rows)?;
         let highest = rows.last().map(|(id, _)| *id);
         let full = raw_count >= PAGE_SIZE;
         // A later page has read everything up to its continuation even when
@@ -197,17 +216,27 @@ impl Bitrix24Source {
                 !handled
             })
             .collect();
-        let prefetch = next_after.map(|a| NextPage::command(deal_list::params(a, &position)));
-        let (deals, listed) = self.deals(&fresh, prefetch).await?;
-        let next = next_after.map(|a| NextPage::prefetched(&self.name, a, listed));
+        let prefetch = next_after.map(|a| listed::commands(a, &position));
+        let (deals, rest) = self
+            .deals(
+                &fresh,
+                page.links.as_ref(),
+                prefetch.as_ref().map_or(&[], |c| &c[..]),
+            )
+            .await?;
+        let next = next_after.map(|a| {
+            let listed = rest.map(|mut reply| Listed::take(&self.name, a, &mut reply));
+            NextPage::prefetched(&self.name, a, listed)
+        });
         debug!(
             source = %self.name,
             after,
             rows = raw_count,
+            linked = page.links.as_ref().map(Links::len),
             prefetched = was_prefetched,
             new = deals.len(),
             skipped_seen,
-            next_prefetched = next.as_ref().is_some_and(|n| n.rows.is_some()),
+            next_prefetched = next.as_ref().is_some_and(|n| n.listed.is_some()),
             "read a page of Bitrix24 deals"
         );
         Ok(Page {
@@ -218,21 +247,38 @@ impl Bitrix24Source {
         })
     }
 
+    /// `crm.deal.get` and the deal's contact ids in one batch, then its
+    /// contacts in another.
     async fn read_deal(&self, id: &str) -> Result<Option<Deal>> {
         let Some(deal_id) = mapping::parse_id(&json!(id)) else {
             return Ok(None);
         };
-        let Some(reply) = self
-            .client
-            .get("crm.deal.get", &json!({"id": deal_id}))
-            .await?
-        else {
-            return Ok(None);
+        let mut batch = Batch::default();
+        batch.push("deal".into(), "crm.deal.get", &json!({"id": deal_id}));
+        batch.push("links".into(), links::METHOD, &links::params_for(deal_id));
+        let mut reply = self.client.batch(&batch).await?;
+        let row = match reply.take("deal") {
+            Outcome::Done(row) if row.is_object() => row,
+            Outcome::Done(_) => return Ok(None),
+            Outcome::Failed(api) if api.is_not_found() => return Ok(None),
+            Outcome::Failed(api) => {
+                return Err(error::classify(None, &api).context("batch deal"));
+            }
+            Outcome::Missing => {
+                return Err(Error::invalid_data(
+                    "batch deal: the reply has neither a result nor an error for crm.deal.get",
+                )
+                .with_target(TARGET));
+            }
         };
-        if !reply.result.is_object() {
-            return Ok(None);
+        let links = match reply.take("links") {
+            Outcome::Done(result) => Links::parse(&result),
+            _ => None,
+        };
+        if links.is_none() {
+            warn!(source = %self.name, deal = deal_id, "crm.item.list did not answer; the deal gets its primary contact only");
         }
-        let (mut deals, _) = self.deals(&[(deal_id, reply.result)], None).await?;
+        let (mut deals, _) = self.deals(&[(deal_id, row)], links.as_ref(), &[]).await?;
         Ok(deals.pop())
     }
 }

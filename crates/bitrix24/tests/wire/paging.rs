@@ -1,6 +1,7 @@
 //! Request shapes and counts of paging, contacts and the other operations.
 
-use crate::portal::{Handled, Portal, harness, parse_query};
+use crate::logs::Captured;
+use crate::portal::{Handled, Portal, harness, sub_call};
 use liner_sync_core::{CrmSource, Cursor, NothingSeen, StartFrom};
 use serde_json::{Map, Value, json};
 
@@ -8,27 +9,45 @@ fn cursor(value: serde_json::Value) -> Cursor {
     Cursor(value)
 }
 
-/// A batch's sub-calls by kind: (next page listed, contact lists, link look-ups).
-fn shape(cmd: &Map<String, Value>) -> (bool, usize, usize) {
-    let count = |prefix: &str| cmd.keys().filter(|k| k.starts_with(prefix)).count();
+/// A batch's sub-calls by kind: (a page's list and links, contact lists).
+fn shape(cmd: &Map<String, Value>) -> (bool, usize) {
+    let contacts = cmd.keys().filter(|k| k.starts_with("contacts_")).count();
+    let pair = cmd.contains_key("list");
     assert_eq!(
-        cmd.len(),
-        count("next_page") + count("contacts_") + count("links_"),
-        "{cmd:?}"
+        pair,
+        cmd.contains_key("links"),
+        "list and links go together"
     );
-    (
-        cmd.contains_key("next_page"),
-        count("contacts_"),
-        count("links_"),
-    )
+    assert_eq!(cmd.len(), contacts + 2 * usize::from(pair), "{cmd:?}");
+    (pair, contacts)
 }
 
-/// The parameters of a batch's `next_page` sub-call.
-fn next_page_params(cmd: &Map<String, Value>) -> Value {
-    let text = cmd["next_page"].as_str().unwrap();
-    let (method, query) = text.split_once('?').unwrap();
-    assert_eq!(method, "crm.deal.list");
-    parse_query(query)
+/// The shapes of every batch the portal received.
+async fn shapes(h: &crate::portal::Harness) -> Vec<(bool, usize)> {
+    h.batch_commands().await.iter().map(shape).collect()
+}
+
+/// The parameters of a batch's page list and links, checking their methods.
+fn pair(cmd: &Map<String, Value>) -> (Value, Value) {
+    let (list_method, list) = sub_call(cmd, "list");
+    let (links_method, links) = sub_call(cmd, "links");
+    assert_eq!(
+        (list_method.as_str(), links_method.as_str()),
+        ("crm.deal.list", "crm.item.list")
+    );
+    (list, links)
+}
+
+/// The contact ids of a batch's `contacts_N` sub-call.
+fn contact_ids(cmd: &Map<String, Value>, key: &str) -> Vec<u64> {
+    let (method, params) = sub_call(cmd, key);
+    assert_eq!(method, "crm.contact.list");
+    params["filter"]["@ID"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().parse().unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -41,8 +60,12 @@ async fn fifty_fifty_and_seven_deals_cost_four_requests() {
 
     assert_eq!(
         h.calls().await,
-        ["crm.deal.list", "batch", "batch", "batch"],
-        "the first page is listed alone; each batch lists the page after it"
+        ["batch", "batch", "batch", "batch"],
+        "one batch lists the first page; each contacts batch lists the page after it"
+    );
+    assert_eq!(
+        shapes(&h).await,
+        [(true, 0), (true, 1), (true, 1), (false, 1)]
     );
     let sizes: Vec<usize> = pages.iter().map(|p| p.deals.len()).collect();
     assert_eq!(sizes, [50, 50, 7]);
@@ -56,23 +79,20 @@ async fn fifty_fifty_and_seven_deals_cost_four_requests() {
         ],
         "a page's cursor never reaches into the page it prefetched"
     );
-    let next = pages[0].next.as_ref().unwrap();
-    assert_eq!(next.0["after"], 1050);
-    assert_eq!(next.0["rows"].as_array().map(Vec::len), Some(50));
-    assert_eq!(pages[1].next.as_ref().unwrap().0["after"], 1100);
-    assert_eq!(
-        pages[1].next.as_ref().unwrap().0["rows"]
-            .as_array()
-            .map(Vec::len),
-        Some(7)
-    );
+    let next = &pages[0].next.as_ref().unwrap().0;
+    assert_eq!(next["after"], 1050);
+    assert_eq!(next["rows"].as_array().map(Vec::len), Some(50));
+    assert_eq!(next["links"]["items"].as_array().map(Vec::len), Some(50));
+    let next = &pages[1].next.as_ref().unwrap().0;
+    assert_eq!(next["after"], 1100);
+    assert_eq!(next["rows"].as_array().map(Vec::len), Some(7));
     assert!(pages[2].next.is_none());
     assert_eq!(pages[1].deals[0].id, "1051");
     assert_eq!(pages[2].deals[6].id, "1107");
 
-    let lists = h.bodies("crm.deal.list").await;
-    assert_eq!(lists.len(), 1);
-    let select: Vec<&str> = lists[0]["select"]
+    let batches = h.batch_commands().await;
+    let (list, links) = pair(&batches[0]);
+    let select: Vec<&str> = list["select"]
         .as_array()
         .unwrap()
         .iter()
@@ -81,37 +101,29 @@ async fn fifty_fifty_and_seven_deals_cost_four_requests() {
     assert!(
         select.contains(&"CONTACT_ID") && select.contains(&"UF_*") && select.contains(&"UTM_TERM")
     );
-    assert_eq!(lists[0]["order"], json!({"ID": "ASC"}));
-    assert_eq!(lists[0]["start"], -1);
-    assert_eq!(lists[0]["filter"], json!({">ID": 0}));
-
-    let batches = h.batch_commands().await;
-    let shapes: Vec<_> = batches.iter().map(shape).collect();
-    assert_eq!(shapes, [(true, 1, 48), (true, 1, 48), (false, 1, 7)]);
-    for (batch, after) in batches.iter().zip(["1050", "1100"]) {
-        let params = next_page_params(batch);
-        assert_eq!(params["filter"], json!({">ID": after}));
-        assert_eq!(params["order"], json!({"ID": "ASC"}));
-        assert_eq!(params["start"], "-1");
-        assert_eq!(params["select"], lists[0]["select"], "the same fields");
+    assert_eq!(list["order"], json!({"ID": "ASC"}));
+    assert_eq!(list["start"], "-1");
+    assert_eq!(list["filter"], json!({">ID": "0"}));
+    assert_eq!(
+        links,
+        json!({"entityTypeId": "2", "order": {"id": "ASC"}, "filter": {">id": "0"},
+               "select": ["id", "contactIds"], "start": "-1"})
+    );
+    for (batch, after) in batches[1..].iter().zip(["1050", "1100"]) {
+        let (next_list, next_links) = pair(batch);
+        assert_eq!(next_list["filter"], json!({">ID": after}));
+        assert_eq!(next_list["select"], list["select"], "the same fields");
+        assert_eq!(next_list["order"], list["order"]);
+        assert_eq!(next_links["filter"], json!({">id": after}));
+        assert_eq!(next_links["select"], links["select"]);
     }
-    assert!(
-        batches[0]["contacts_0"]
-            .as_str()
-            .unwrap()
-            .starts_with("crm.contact.list?filter[%40ID][]=101001&")
+    assert_eq!(
+        contact_ids(&batches[1], "contacts_0"),
+        (101_001..=101_050).collect::<Vec<_>>()
     );
     assert_eq!(
-        batches[0]["links_1001"],
-        "crm.deal.contact.items.get?id=1001"
-    );
-    assert!(batches[0].contains_key("links_1048"));
-    assert!(!batches[0].contains_key("links_1049"));
-    assert!(
-        batches[1]["contacts_0"]
-            .as_str()
-            .unwrap()
-            .starts_with("crm.contact.list?filter[%40ID][]=101051&")
+        contact_ids(&batches[3], "contacts_0"),
+        (101_101..=101_107).collect::<Vec<_>>()
     );
     let bodies = h.bodies("batch").await;
     assert!(bodies.iter().all(|b| b["halt"] == 0));
@@ -124,14 +136,104 @@ async fn fifty_fifty_and_seven_deals_cost_four_requests() {
     assert_eq!(first.contacts[0].name.as_deref(), Some("Иван N101001"));
     assert_eq!(first.created_at.to_rfc3339(), "2026-11-01T07:00:00+00:00");
     assert_eq!(first.custom_fields["UF_CRM_1721244482250"], "Hello world!");
-    for deal in &pages[0].deals[48..] {
-        assert_eq!(
-            deal.contacts.len(),
-            1,
-            "deal {} has no link look-up but still its primary contact",
-            deal.id
-        );
+    assert!(
+        pages
+            .iter()
+            .flat_map(|p| &p.deals)
+            .all(|d| d.contacts.len() == 1)
+    );
+}
+
+#[tokio::test]
+async fn deals_with_secondary_contacts_cost_nothing_extra() {
+    let mut portal = Portal::default();
+    for id in 1001..=1107 {
+        let phone = format!("+7 900 {id:07}");
+        if id % 10 == 3 {
+            // The primary contact has no phone; the second one has.
+            let contacts = [(id + 100_000, None), (id + 200_000, Some(phone.as_str()))];
+            portal.add_deal(id, &contacts);
+        } else {
+            portal.add_deal(id, &[(id + 100_000, Some(phone.as_str()))]);
+        }
     }
+    let h = harness(portal).await;
+    let pages = h
+        .pass(&cursor(json!({"last_id": 0})), &NothingSeen)
+        .await
+        .unwrap();
+
+    assert_eq!(h.calls().await, ["batch", "batch", "batch", "batch"]);
+    assert_eq!(
+        shapes(&h).await,
+        [(true, 0), (true, 2), (true, 2), (false, 1)],
+        "55 contacts for a page of 50 take two calls of the same batch"
+    );
+    let batches = h.batch_commands().await;
+    let mut asked = contact_ids(&batches[1], "contacts_0");
+    asked.extend(contact_ids(&batches[1], "contacts_1"));
+    assert_eq!(asked.len(), 55);
+    assert!(asked.contains(&201_003) && asked.contains(&201_043));
+
+    let deals: Vec<_> = pages.iter().flat_map(|p| &p.deals).collect();
+    assert_eq!(deals.len(), 107);
+    for deal in deals {
+        let callable = deal
+            .contacts
+            .iter()
+            .filter(|c| !c.phones.is_empty())
+            .count();
+        assert_eq!(callable, 1, "deal {}", deal.id);
+    }
+    let deal = pages[0].deals.iter().find(|d| d.id == "1003").unwrap();
+    let names: Vec<_> = deal.contacts.iter().map(|c| c.name.as_deref()).collect();
+    assert_eq!(
+        names,
+        [Some("Иван N101003"), Some("Иван N201003")],
+        "primary first"
+    );
+}
+
+#[tokio::test]
+async fn contacts_come_primary_first_then_in_the_deals_order() {
+    let mut portal = Portal::with_deals((1..=57).filter(|id| *id != 7));
+    portal.add_deal(
+        7,
+        &[
+            (70, None),
+            (72, Some("8 (812) 555-35-35")),
+            (71, Some("+7 900 765-43-21")),
+        ],
+    );
+    let h = harness(portal).await;
+    let pages = h
+        .pass(&cursor(json!({"last_id": 0})), &NothingSeen)
+        .await
+        .unwrap();
+
+    assert_eq!(h.calls().await, ["batch", "batch", "batch"]);
+    assert_eq!(shapes(&h).await, [(true, 0), (true, 2), (false, 1)]);
+    let batch = &h.batch_commands().await[1];
+    let mut asked = contact_ids(batch, "contacts_0");
+    asked.extend(contact_ids(batch, "contacts_1"));
+    assert_eq!(
+        &asked[..3],
+        [70, 71, 72],
+        "ids are asked in order, each once"
+    );
+    assert_eq!(asked.len(), 52, "49 primaries and deal 7's three");
+    assert_eq!(pages[1].deals.len(), 7, "the prefetched page was read");
+
+    let deal = pages[0].deals.iter().find(|d| d.id == "7").unwrap();
+    let phones: Vec<&[String]> = deal.contacts.iter().map(|c| c.phones.as_slice()).collect();
+    assert_eq!(
+        phones,
+        [
+            &[][..],
+            &["8 (812) 555-35-35".to_owned()][..],
+            &["+7 900 765-43-21".to_owned()][..]
+        ]
+    );
 }
 
 #[tokio::test]
@@ -144,10 +246,10 @@ async fn the_first_page_of_a_pass_rescans_below_the_cursor() {
         .await
         .unwrap();
 
-    assert_eq!(
-        h.bodies("crm.deal.list").await[0]["filter"],
-        json!({">ID": 940})
-    );
+    let batches = h.batch_commands().await;
+    let (list, links) = pair(&batches[0]);
+    assert_eq!(list["filter"], json!({">ID": "940"}));
+    assert_eq!(links["filter"], json!({">id": "940"}));
     let ids: Vec<&str> = page.deals.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(ids[0], "1035");
     assert_eq!(ids.len(), 11);
@@ -155,19 +257,22 @@ async fn the_first_page_of_a_pass_rescans_below_the_cursor() {
     assert!(page.next.is_some(), "a full raw page goes on");
     assert_eq!(page.cursor, cursor(json!({"last_id": 1050})));
 
-    let cmd = &h.batch_commands().await[0];
     assert_eq!(
-        shape(cmd),
-        (true, 1, 11),
-        "contacts and links only for the 11 unhandled deals, and the next page"
+        shape(&batches[1]),
+        (true, 1),
+        "contacts only for the 11 unhandled deals, and the next page"
     );
-    assert!(!cmd.contains_key("links_1001"));
-    assert!(cmd.contains_key("links_1035"));
-    assert_eq!(next_page_params(cmd)["filter"], json!({">ID": "1050"}));
+    assert_eq!(
+        contact_ids(&batches[1], "contacts_0"),
+        std::iter::once(101_035)
+            .chain(101_041..=101_050)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(pair(&batches[1]).0["filter"], json!({">ID": "1050"}));
 }
 
 #[tokio::test]
-async fn a_page_without_contacts_to_load_sends_no_batch_and_the_next_page_is_listed_alone() {
+async fn a_page_without_contacts_to_load_costs_one_request_and_the_next_page_is_listed_alone() {
     let h = harness(Portal::with_deals(1001..=1057)).await;
     let pages = h
         .pass(
@@ -176,32 +281,27 @@ async fn a_page_without_contacts_to_load_sends_no_batch_and_the_next_page_is_lis
         )
         .await
         .unwrap();
-    assert_eq!(h.calls().await, ["crm.deal.list", "crm.deal.list"]);
+    assert_eq!(h.calls().await, ["batch", "batch"]);
+    assert_eq!(shapes(&h).await, [(true, 0), (true, 0)]);
     assert_eq!(pages.iter().map(|p| p.skipped_seen).sum::<usize>(), 57);
     assert!(pages.iter().all(|p| p.deals.is_empty()));
     let next = &pages[0].next.as_ref().unwrap().0;
     assert_eq!(next, &json!({"after": 1050}), "nothing prefetched");
     assert_eq!(pages[1].cursor, cursor(json!({"last_id": 1057})));
-    let lists = h.bodies("crm.deal.list").await;
-    assert_eq!(lists[1]["filter"], json!({">ID": 1050}));
+    let second = &h.batch_commands().await[1];
+    assert_eq!(pair(second).0["filter"], json!({">ID": "1050"}));
+    assert_eq!(pair(second).1["filter"], json!({">id": "1050"}));
 
-    // Handled first page, new second page: the second page's batch carries
-    // no list, as its raw page was short.
+    // Handled first page, new second page: the second page's contacts batch
+    // lists nothing more, as its raw page was short.
     let h = harness(Portal::with_deals(1001..=1060)).await;
     let pages = h
         .pass(&cursor(json!({"last_id": 0})), &Handled::ids(1001..=1050))
         .await
         .unwrap();
-    assert_eq!(h.calls().await, ["crm.deal.list", "crm.deal.list", "batch"]);
+    assert_eq!(h.calls().await, ["batch", "batch", "batch"]);
     assert_eq!(pages[1].deals.len(), 10);
-    assert_eq!(
-        h.batch_commands()
-            .await
-            .iter()
-            .map(shape)
-            .collect::<Vec<_>>(),
-        [(false, 1, 10)]
-    );
+    assert_eq!(shapes(&h).await, [(true, 0), (true, 0), (false, 1)]);
 
     // A full page of deals without contacts costs one request, like a
     // handled one.
@@ -214,7 +314,7 @@ async fn a_page_without_contacts_to_load_sends_no_batch_and_the_next_page_is_lis
         .pass(&cursor(json!({"last_id": 0})), &NothingSeen)
         .await
         .unwrap();
-    assert_eq!(h.calls().await, ["crm.deal.list", "crm.deal.list"]);
+    assert_eq!(h.calls().await, ["batch", "batch"]);
     assert_eq!(pages.iter().map(|p| p.deals.len()).sum::<usize>(), 53);
 }
 
@@ -234,9 +334,9 @@ async fn an_empty_last_page_keeps_the_position_of_the_pass() {
         "not back to the pass's start"
     );
     assert_eq!(
-        h.calls().await,
-        ["crm.deal.list", "batch"],
-        "the empty page came with the batch"
+        shapes(&h).await,
+        [(true, 0), (true, 1)],
+        "the empty page came with the contacts batch"
     );
 }
 
@@ -249,6 +349,7 @@ async fn an_empty_page_keeps_the_cursor_and_deals_without_contacts_cost_nothing_
         .unwrap();
     assert_eq!(page.cursor, cursor(json!({"last_id": 77})));
     assert_eq!((page.deals.len(), page.next.is_none()), (0, true));
+    assert_eq!(h.calls().await, ["batch"]);
 
     let mut portal = Portal::default();
     portal.add_deal(5, &[]);
@@ -259,163 +360,78 @@ async fn an_empty_page_keeps_the_cursor_and_deals_without_contacts_cost_nothing_
         .unwrap();
     assert_eq!(page.deals.len(), 1);
     assert!(page.deals[0].contacts.is_empty());
-    assert_eq!(h.calls().await, ["crm.deal.list"]);
+    assert_eq!(h.calls().await, ["batch"]);
 }
 
 #[tokio::test]
-async fn a_deal_whose_primary_contact_has_no_phone_gets_exactly_one_follow_up() {
-    let mut portal = Portal::with_deals((1..=57).filter(|id| *id != 7));
-    portal.add_deal(
-        7,
-        &[
-            (70, None),
-            (71, Some("8 (812) 555-35-35")),
-            (72, Some("+7 900 765-43-21")),
-        ],
-    );
+async fn a_deal_missing_from_the_links_keeps_its_primary_contact() {
+    let logs = Captured::default();
+    let _guard = tracing::subscriber::set_default(logs.clone());
+    let mut portal = Portal::with_deals([1, 2]);
+    portal.add_deal(3, &[(30, None), (31, Some("89001234567"))]);
     let h = harness(portal).await;
-    let pages = h
-        .pass(&cursor(json!({"last_id": 0})), &NothingSeen)
-        .await
-        .unwrap();
-
-    assert_eq!(
-        h.calls().await,
-        ["crm.deal.list", "batch", "batch", "batch"],
-        "page 1: list, batch, follow-up; page 2: its batch"
-    );
-    let batches = h.batch_commands().await;
-    let shapes: Vec<_> = batches.iter().map(shape).collect();
-    assert_eq!(shapes, [(true, 1, 48), (false, 1, 0), (false, 1, 7)]);
-    let follow_up = batches[1]["contacts_0"].as_str().unwrap();
-    assert!(
-        follow_up.starts_with("crm.contact.list?filter[%40ID][]=71&filter[%40ID][]=72&"),
-        "{follow_up}"
-    );
-    assert_eq!(pages[1].deals.len(), 7, "the prefetched page was read");
-
-    let deal = pages[0].deals.iter().find(|d| d.id == "7").unwrap();
-    let phones: Vec<&[String]> = deal.contacts.iter().map(|c| c.phones.as_slice()).collect();
-    assert_eq!(
-        phones,
-        [
-            &[][..],
-            &["8 (812) 555-35-35".to_owned()][..],
-            &["+7 900 765-43-21".to_owned()][..]
-        ]
-    );
-}
-
-#[tokio::test]
-async fn a_phoneless_deal_past_the_link_look_ups_needs_a_second_follow_up() {
-    let mut portal = Portal::with_deals(1..=49);
-    // Deals 49 and 50 get no link look-up in the first batch: one slot lists
-    // the next page. 49's primary contact has a phone, 50's has none.
-    portal.add_deal(
-        50,
-        &[
-            (500, None),
-            (501, Some("8 (812) 555-35-35")),
-            (502, Some("+7 900 765-43-21")),
-        ],
-    );
-    let h = harness(portal).await;
-    let page = h
-        .fetch(&cursor(json!({"last_id": 0})), None, &NothingSeen)
-        .await
-        .unwrap();
-
-    assert_eq!(
-        h.calls().await,
-        ["crm.deal.list", "batch", "batch", "batch"]
-    );
-    let batches = h.batch_commands().await;
-    assert_eq!(shape(&batches[0]), (true, 1, 48));
-    assert_eq!(
-        Value::Object(batches[1].clone()),
-        json!({"links_50": "crm.deal.contact.items.get?id=50"})
-    );
-    let second = batches[2]["contacts_0"].as_str().unwrap();
-    assert!(
-        second.starts_with("crm.contact.list?filter[%40ID][]=501&filter[%40ID][]=502&"),
-        "{second}"
-    );
-    let deal = page.deals.iter().find(|d| d.id == "50").unwrap();
-    assert_eq!(deal.contacts.len(), 3);
-    assert_eq!(
-        page.next.as_ref().unwrap().0["rows"],
-        json!([]),
-        "the next page was prefetched (empty)"
-    );
-}
-
-#[tokio::test]
-async fn one_deal_in_ten_without_a_phone_costs_two_requests_per_page() {
-    let mut portal = Portal::default();
-    for id in 1001..=1107 {
-        let phone = format!("+7 900 {:07}", id);
-        if id % 10 == 3 {
-            let contacts = [(id + 100_000, None), (id + 200_000, Some(phone.as_str()))];
-            portal.add_deal(id, &contacts);
-        } else {
-            portal.add_deal(id, &[(id + 100_000, Some(phone.as_str()))]);
+    h.edit_batch_once(&["links"], |result| {
+        if let Some(items) = result["result"]["links"]["items"].as_array_mut() {
+            items.retain(|item| item["id"] != 3);
         }
+    })
+    .await;
+    let page = h
+        .fetch(&cursor(json!({"last_id": 0})), None, &NothingSeen)
+        .await
+        .unwrap();
+    assert_eq!(h.calls().await, ["batch", "batch"]);
+    let deal = &page.deals[2];
+    assert_eq!(deal.id, "3");
+    assert_eq!(deal.contacts.len(), 1, "CONTACT_ID only");
+    assert_eq!(deal.contacts[0].name.as_deref(), Some("Иван N30"));
+    assert_eq!(
+        contact_ids(&h.batch_commands().await[1], "contacts_0"),
+        [30, 100_001, 100_002]
+    );
+    let logged = logs.text();
+    assert!(
+        logged.contains("deal not among the crm.item.list rows") && logged.contains("deal=3"),
+        "{logged}"
+    );
+}
+
+#[tokio::test]
+async fn failed_links_leave_every_deal_its_primary_contact() {
+    let mut portal = Portal::with_deals([1, 2]);
+    portal.add_deal(3, &[(30, None), (31, Some("89001234567"))]);
+    let h = harness(portal).await;
+    let general = json!({"error": "", "error_description": "Failed to get list. General error."});
+    h.fail_sub_call_once(&["links"], "links", general).await;
+    let page = h
+        .fetch(&cursor(json!({"last_id": 0})), None, &NothingSeen)
+        .await
+        .unwrap();
+    assert_eq!(h.calls().await, ["batch", "batch"], "no extra request");
+    let counts: Vec<usize> = page.deals.iter().map(|d| d.contacts.len()).collect();
+    assert_eq!(counts, [1, 1, 1]);
+}
+
+#[tokio::test]
+async fn more_contacts_than_one_batch_holds_split_into_two_requests() {
+    let mut portal = Portal::default();
+    for deal in 1..=50u64 {
+        let contacts: Vec<(u64, Option<&str>)> = (0..49)
+            .map(|i| (deal * 100 + i, Some("+7 900 123-45-67")))
+            .collect();
+        portal.add_deal(deal, &contacts);
     }
     let h = harness(portal).await;
     let pages = h
         .pass(&cursor(json!({"last_id": 0})), &NothingSeen)
         .await
         .unwrap();
-
-    assert_eq!(
-        h.calls().await,
-        [
-            "crm.deal.list",
-            "batch",
-            "batch",
-            "batch",
-            "batch",
-            "batch",
-            "batch"
-        ],
-        "1 + 2 per page for 3 pages"
-    );
-    let shapes: Vec<_> = h.batch_commands().await.iter().map(shape).collect();
-    assert_eq!(
-        shapes,
-        [
-            (true, 1, 48),
-            (false, 1, 0),
-            (true, 1, 48),
-            (false, 1, 0),
-            (false, 1, 7),
-            (false, 1, 0)
-        ]
-    );
-    let deals: Vec<_> = pages.iter().flat_map(|p| &p.deals).collect();
-    assert_eq!(deals.len(), 107);
-    for deal in deals {
-        let callable = deal
-            .contacts
-            .iter()
-            .filter(|c| !c.phones.is_empty())
-            .count();
-        assert_eq!(callable, 1, "deal {}", deal.id);
-    }
-}
-
-#[tokio::test]
-async fn secondary_contacts_known_from_the_first_batch_need_one_follow_up() {
-    let mut portal = Portal::default();
-    portal.add_deal(7, &[(70, Some("no phone here")), (71, Some("89001234567"))]);
-    let h = harness(portal).await;
-    let page = h
-        .fetch(&cursor(json!({"last_id": 0})), None, &NothingSeen)
-        .await
-        .unwrap();
-    assert_eq!(h.calls().await, ["crm.deal.list", "batch", "batch"]);
-    assert_eq!(page.deals[0].contacts.len(), 2);
-    assert_eq!(page.deals[0].contacts[1].phones, ["89001234567"]);
+    // 2,450 contacts need 49 calls: 48 beside the next page's pair, then 1.
+    assert_eq!(shapes(&h).await, [(true, 0), (true, 48), (false, 1)]);
+    assert!(h.batch_commands().await.iter().all(|cmd| cmd.len() <= 50));
+    assert_eq!(pages.len(), 2);
+    assert!(pages[0].deals.iter().all(|d| d.contacts.len() == 49));
+    assert!(pages[1].deals.is_empty());
 }
 
 #[tokio::test]
@@ -426,10 +442,15 @@ async fn a_start_date_filters_on_the_server_and_exactly_here() {
     let start = cursor(json!({"created_from": "2026-10-31T21:00:00Z"}));
     let page = h.fetch(&start, None, &NothingSeen).await.unwrap();
 
-    let filter = &h.bodies("crm.deal.list").await[0]["filter"];
+    let (list, links) = pair(&h.batch_commands().await[0]);
     assert_eq!(
-        filter,
-        &json!({">ID": 0, ">=DATE_CREATE": "2026-10-30T21:00:00+00:00"})
+        list["filter"],
+        json!({">ID": "0", ">=DATE_CREATE": "2026-10-30T21:00:00+00:00"})
+    );
+    assert_eq!(
+        links["filter"],
+        json!({">id": "0", ">=createdTime": "2026-10-30T21:00:00+00:00"}),
+        "the same filter in crm.item.list's names"
     );
     let ids: Vec<&str> = page.deals.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(
@@ -448,10 +469,9 @@ async fn a_start_date_filters_on_the_server_and_exactly_here() {
         .fetch(&page.cursor, None, &Handled::ids([2, 3]))
         .await
         .unwrap();
-    assert_eq!(
-        h.bodies("crm.deal.list").await[1]["filter"],
-        json!({">ID": 0})
-    );
+    let (list, links) = pair(&h.batch_commands().await[2]);
+    assert_eq!(list["filter"], json!({">ID": "0"}));
+    assert_eq!(links["filter"], json!({">id": "0"}));
     assert!(page.deals.is_empty());
     assert_eq!(page.skipped_seen, 2);
 }
@@ -493,22 +513,29 @@ async fn start_now_records_the_highest_id_and_the_portal_clock() {
 }
 
 #[tokio::test]
-async fn one_deal_by_id_with_its_contacts() {
+async fn one_deal_by_id_with_all_its_contacts() {
     let mut portal = Portal::default();
     portal.add_deal(410, &[(84, Some("+7 (900) 123-45-67")), (85, None)]);
     let h = harness(portal).await;
     let deal = h.source.deal("410").await.unwrap().unwrap();
     assert_eq!(deal.id, "410");
-    assert_eq!(
-        deal.contacts.len(),
-        1,
-        "the primary has a phone, so no follow-up for 85"
-    );
-    assert_eq!(h.calls().await, ["crm.deal.get", "batch"]);
-    assert_eq!(h.bodies("crm.deal.get").await[0], json!({"id": 410}));
+    let names: Vec<_> = deal.contacts.iter().map(|c| c.name.as_deref()).collect();
+    assert_eq!(names, [Some("Иван N84"), Some("Иван N85")]);
+    assert_eq!(h.calls().await, ["batch", "batch"]);
+    let first = &h.batch_commands().await[0];
+    assert_eq!(first["deal"], "crm.deal.get?id=410");
+    let (method, links) = sub_call(first, "links");
+    assert_eq!(method, "crm.item.list");
+    assert_eq!(links["filter"], json!({"=id": "410"}));
+    assert_eq!(links["entityTypeId"], "2");
 
     assert_eq!(h.source.deal("411").await.unwrap(), None);
     assert_eq!(h.source.deal("not-an-id").await.unwrap(), None);
+    assert_eq!(
+        h.calls().await.len(),
+        3,
+        "411 cost one batch, a bad id none"
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
-//! A small scripted Bitrix24 portal: deals, contacts and links, answering
-//! `crm.deal.list`, `crm.deal.get`, `batch` and `scope` the way Bitrix24 does
-//! (string scalars, integer link ids, `[]` for empty batch sections).
+//! A small scripted Bitrix24 portal: deals, contacts and their bindings,
+//! answering `crm.deal.list`, `crm.deal.get`, `crm.item.list`,
+//! `crm.contact.list`, `batch` and `scope` the way Bitrix24 does (string
+//! scalars in `crm.deal.*`, native numbers in `crm.item.list`, `[]` for empty
+//! batch sections).
 
 use liner_sync_bitrix24::{Bitrix24Config, Bitrix24Source};
 use liner_sync_core::config::{HumanDuration, Rate, Secret};
@@ -10,7 +12,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use wiremock::matchers::{method, path_regex};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
 
 /// The webhook code every test uses; it must never show up anywhere.
 pub const CODE: &str = "zq8SECRETc0de4711";
@@ -20,7 +22,8 @@ pub const CODE: &str = "zq8SECRETc0de4711";
 pub struct Portal {
     pub deals: BTreeMap<u64, Value>,
     pub contacts: BTreeMap<u64, Value>,
-    pub links: BTreeMap<u64, Vec<Value>>,
+    /// Each deal's contact ids, primary first.
+    pub links: BTreeMap<u64, Vec<u64>>,
 }
 
 /// A deal row as `crm.deal.list` sends it.
@@ -68,16 +71,12 @@ impl Portal {
     pub fn add_deal(&mut self, id: u64, contacts: &[(u64, Option<&str>)]) {
         self.deals
             .insert(id, deal_row(id, contacts.first().map(|c| c.0)));
-        let mut links = Vec::new();
-        for (i, (contact, phone)) in contacts.iter().enumerate() {
+        for (contact, phone) in contacts {
             self.contacts
                 .insert(*contact, contact_row(*contact, *phone));
-            links.push(
-                json!({"CONTACT_ID": contact, "SORT": (i + 1) * 10, "ROLE_ID": 0,
-                              "IS_PRIMARY": if i == 0 { "Y" } else { "N" }}),
-            );
         }
-        self.links.insert(id, links);
+        self.links
+            .insert(id, contacts.iter().map(|(contact, _)| *contact).collect());
     }
 
     fn respond(&self, request: &Request) -> ResponseTemplate {
@@ -104,7 +103,7 @@ impl Portal {
             "scope" => Ok(json!(["crm", "user_brief"])),
             "crm.deal.list" => Ok(self.list(params)),
             "crm.deal.get" => {
-                let id = params["id"].as_u64().unwrap_or_default();
+                let id = number(&params["id"]).unwrap_or_default();
                 self.deals
                     .get(&id)
                     .cloned()
@@ -125,16 +124,14 @@ impl Portal {
                         .collect(),
                 ))
             }
-            "crm.deal.contact.items.get" => {
-                let id = params["id"]
-                    .as_str()
-                    .and_then(|s| s.parse().ok())
-                    .or(params["id"].as_u64());
-                Ok(Value::Array(
-                    id.and_then(|id| self.links.get(&id))
-                        .cloned()
-                        .unwrap_or_default(),
-                ))
+            "crm.item.list" => {
+                if number(&params["entityTypeId"]) != Some(2) {
+                    return Err((
+                        400,
+                        json!({"error": "NOT_FOUND", "error_description": "Smart process not found"}),
+                    ));
+                }
+                Ok(json!({"items": self.items(params)}))
             }
             _ => Err((
                 404,
@@ -159,6 +156,21 @@ impl Portal {
         Value::Array(rows.into_iter().take(50).cloned().collect())
     }
 
+    /// `crm.item.list` items of deals: `id` and `contactIds` as numbers.
+    fn items(&self, params: &Value) -> Vec<Value> {
+        let after = number(&params["filter"][">id"]).unwrap_or(0);
+        let only = number(&params["filter"]["=id"]);
+        self.deals
+            .range(after + 1..)
+            .filter(|(id, _)| only.is_none_or(|o| o == **id))
+            .take(50)
+            .map(|(id, _)| {
+                let contacts = self.links.get(id).cloned().unwrap_or_default();
+                json!({"id": id, "contactIds": contacts})
+            })
+            .collect()
+    }
+
     /// The outer `result` of a `batch` reply.
     pub fn batch(&self, params: &Value) -> Value {
         let mut results = Map::new();
@@ -173,11 +185,8 @@ impl Portal {
                 Ok(result) => {
                     results.insert(key.clone(), result);
                 }
-                Err(_) => {
-                    errors.insert(
-                        key.clone(),
-                        json!({"error": "", "error_description": "Not found"}),
-                    );
+                Err((_, error)) => {
+                    errors.insert(key.clone(), error);
                 }
             }
         }
@@ -205,6 +214,13 @@ pub fn time() -> Value {
     json!({"start": 1_700_000_000.1, "finish": 1_700_000_000.2, "duration": 0.1, "processing": 0.05,
            "date_start": "2026-11-02T12:00:00+03:00", "date_finish": "2026-11-02T12:00:00+03:00",
            "operating_reset_at": 1_700_000_600, "operating": 0})
+}
+
+/// The method and parameters of sub-call `key` of a batch's `cmd`.
+pub fn sub_call(cmd: &Map<String, Value>, key: &str) -> (String, Value) {
+    let text = cmd[key].as_str().expect("a command string");
+    let (method, query) = text.split_once('?').unwrap_or((text, ""));
+    (method.to_owned(), parse_query(query))
 }
 
 /// Reads a PHP-style query (`filter[@ID][]=1&id=5`) back into JSON, enough
@@ -291,29 +307,46 @@ pub async fn harness(portal: Portal) -> Harness {
 }
 
 impl Harness {
-    /// The next `batch` is answered as usual, then its outer `result` is
-    /// passed through `edit`.
-    pub async fn edit_batch_once(&self, edit: impl Fn(&mut Value) + Send + Sync + 'static) {
+    /// The next `batch` holding every sub-call of `keys` is answered as
+    /// usual, then its outer `result` is passed through `edit`.
+    pub async fn edit_batch_once(
+        &self,
+        keys: &[&str],
+        edit: impl Fn(&mut Value) + Send + Sync + 'static,
+    ) {
         let portal = self.portal.clone();
+        self.batch_once(keys, move |request: &Request| {
+            let params: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+            let mut result = portal.batch(&params);
+            edit(&mut result);
+            ResponseTemplate::new(200).set_body_json(json!({"result": result, "time": time()}))
+        })
+        .await;
+    }
+
+    /// The next `batch` holding every sub-call of `keys` gets `respond`'s
+    /// answer.
+    pub async fn batch_once(
+        &self,
+        keys: &[&str],
+        respond: impl Fn(&Request) -> ResponseTemplate + Send + Sync + 'static,
+    ) {
         Mock::given(method("POST"))
             .and(path_regex(format!("^/rest/1/{CODE}/batch$")))
-            .respond_with(move |request: &Request| {
-                let params: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-                let mut result = portal.batch(&params);
-                edit(&mut result);
-                ResponseTemplate::new(200).set_body_json(json!({"result": result, "time": time()}))
-            })
+            .and(HasSubCalls(keys.iter().map(|k| k.to_string()).collect()))
+            .respond_with(respond)
             .up_to_n_times(1)
             .with_priority(1)
             .mount(&self.server)
             .await;
     }
 
-    /// The next `batch` is answered as usual, except that sub-call `key`
-    /// comes back as `error` in `result_error`.
-    pub async fn fail_sub_call_once(&self, key: &str, error: Value) {
-        let key = key.to_owned();
-        self.edit_batch_once(move |result| {
+    /// The next `batch` holding every sub-call of `keys` is answered as
+    /// usual, except that sub-call `failing` comes back as `error` in
+    /// `result_error`.
+    pub async fn fail_sub_call_once(&self, keys: &[&str], failing: &str, error: Value) {
+        let key = failing.to_owned();
+        self.edit_batch_once(keys, move |result| {
             if let Some(results) = result["result"].as_object_mut() {
                 results.remove(&key);
             }
@@ -393,6 +426,16 @@ impl Harness {
                 return Ok(pages);
             }
         }
+    }
+}
+
+/// Matches a `batch` whose `cmd` holds every one of the keys.
+struct HasSubCalls(Vec<String>);
+
+impl Match for HasSubCalls {
+    fn matches(&self, request: &Request) -> bool {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        self.0.iter().all(|key| body["cmd"].get(key).is_some())
     }
 }
 

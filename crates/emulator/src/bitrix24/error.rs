@@ -80,6 +80,17 @@ impl ApiError {
         Self::new(400, "INVALID_REQUEST", description)
     }
 
+    /// 400 `INVALID_ARG_VALUE`: `crm.item.list` refuses a filter or order.
+    pub fn invalid_arg(description: impl Into<String>) -> Self {
+        Self::new(400, "INVALID_ARG_VALUE", description)
+    }
+
+    /// 400 `NOT_FOUND`: `crm.item.*` with an `entityTypeId` the portal does
+    /// not have.
+    pub fn entity_type_not_found() -> Self {
+        Self::new(400, "NOT_FOUND", "Smart process not found")
+    }
+
     /// 400 with an empty code, the shape of CRM method validation errors.
     pub fn crm(description: impl Into<String>) -> Self {
         Self::new(400, "", description)

@@ -1,7 +1,8 @@
 //! A fake Bitrix24 portal reached through an incoming webhook:
 //! `crm.deal.list`/`get`, `crm.contact.list`/`get`,
-//! `crm.deal.contact.items.get`, `scope` and `batch`, with the portal's
-//! string scalars, paging, errors and leaky-bucket rate limit.
+//! `crm.deal.contact.items.get`, `crm.item.list` (deals), `scope` and
+//! `batch`, with the portal's string scalars (native types in `crm.item.*`),
+//! paging, errors and leaky-bucket rate limit.
 
 mod batch;
 mod error;

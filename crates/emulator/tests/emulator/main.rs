@@ -2,6 +2,7 @@
 
 mod bitrix24_batch;
 mod bitrix24_faults;
+mod bitrix24_items;
 mod bitrix24_lists;
 mod bitrix24_shapes;
 mod common;

@@ -3,6 +3,7 @@
 
 pub(crate) mod contact;
 pub(crate) mod deal;
+pub(crate) mod item;
 
 use std::cmp::Ordering;
 
@@ -72,10 +73,28 @@ impl FieldValue {
     }
 }
 
+/// How a list method reads the field names of `filter` and `order`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Naming {
+    /// `crm.deal.list` and the other legacy methods: `UPPER_CASE` names in
+    /// any case; unknown fields are ignored, and an unreadable value is the
+    /// general list error.
+    Legacy,
+    /// `crm.item.list`: camelCase names exactly as sent; an unknown field or
+    /// an unreadable value is `INVALID_ARG_VALUE`.
+    Item,
+}
+
 /// A row that list methods can filter and sort.
 pub(crate) trait Filterable {
+    /// How the method's `filter` and `order` name fields.
+    const NAMING: Naming = Naming::Legacy;
+
+    /// The id field's name, as [`Filterable::NAMING`] writes it.
+    const ID: &'static str = "ID";
+
     /// The kind of a filterable field, `None` for fields the fake does not
-    /// filter on (the portal ignores those too).
+    /// filter on (the legacy methods ignore those too).
     fn field_kind(name: &str) -> Option<FieldKind>;
 
     /// The value of a field named by [`Filterable::field_kind`].
@@ -83,6 +102,23 @@ pub(crate) trait Filterable {
 
     /// The row's id, the final tie-breaker of every sort.
     fn id(&self) -> u64;
+}
+
+impl<T: Filterable> Filterable for &T {
+    const NAMING: Naming = T::NAMING;
+    const ID: &'static str = T::ID;
+
+    fn field_kind(name: &str) -> Option<FieldKind> {
+        T::field_kind(name)
+    }
+
+    fn field_value(&self, name: &str) -> FieldValue {
+        (**self).field_value(name)
+    }
+
+    fn id(&self) -> u64 {
+        (**self).id()
+    }
 }
 
 /// The user a row is assigned to, derived from its id so it stays stable.

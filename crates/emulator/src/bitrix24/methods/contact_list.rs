@@ -9,7 +9,10 @@ use crate::params::Param;
 
 /// One page of contacts; `PHONE`/`IM` only when named in `select`.
 pub(super) fn run(store: &Store, params: &Param) -> Result<MethodReply, ApiError> {
-    list(store.contacts(), params, |contact, selection| {
-        render(contact, selection, false)
-    })
+    list(
+        store.contacts(),
+        |contact| contact,
+        params,
+        |contact, selection| render(contact, selection, false),
+    )
 }

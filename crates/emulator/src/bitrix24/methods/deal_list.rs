@@ -10,7 +10,10 @@ use crate::params::Param;
 /// One page of deals; `UF_*` custom fields by default, "multiple" ones only
 /// when named.
 pub(super) fn run(store: &Store, params: &Param) -> Result<MethodReply, ApiError> {
-    list(store.deals(), params, |deal, selection| {
-        render(deal, selection, store.custom_fields())
-    })
+    list(
+        store.deals(),
+        |deal| deal,
+        params,
+        |deal, selection| render(deal, selection, store.custom_fields()),
+    )
 }

@@ -13,22 +13,25 @@ use crate::bitrix24::query::page::{paginate, parse_start};
 use crate::bitrix24::query::select::Selection;
 use crate::params::Param;
 
-/// One page of `rows` as `params` ask. Scans only the id range the filter
-/// allows and, when the order is by id, stops after the page when counting
-/// is off — so keyset paging stays cheap on a big portal, as on the real one.
-pub(super) fn list<T: Filterable>(
-    rows: &BTreeMap<u64, T>,
+/// One page of `rows` as `params` ask, each row seen through `view` (the
+/// row itself, or a method's own view of it). Scans only the id range the
+/// filter allows and, when the order is by id, stops after the page when
+/// counting is off — so keyset paging stays cheap on a big portal, as on the
+/// real one.
+pub(super) fn list<'a, T, R: Filterable>(
+    rows: &'a BTreeMap<u64, T>,
+    view: impl Fn(&'a T) -> R,
     params: &Param,
-    render: impl Fn(&T, &Selection) -> Value,
+    render: impl Fn(&R, &Selection) -> Value,
 ) -> Result<MethodReply, ApiError> {
-    let filter = Filter::parse::<T>(params.get("filter"))?;
-    let order = Order::parse::<T>(params.get("order"))?;
+    let filter = Filter::parse::<R>(params.get("filter"))?;
+    let order = Order::parse::<R>(params.get("order"))?;
     let selection = Selection::parse(params.get("select"));
     let start = parse_start(params.get("start"));
     let Some(range) = filter.id_range() else {
         return Ok(reply(Vec::new(), 0, None));
     };
-    let candidates = rows.range(range).map(|(_, row)| row);
+    let candidates = rows.range(range).map(|(_, row)| view(row));
     let page = match order.by_id() {
         Some(Direction::Asc) => paginate(candidates, true, &filter, &order, start),
         Some(Direction::Desc) => paginate(candidates.rev(), true, &filter, &order, start),

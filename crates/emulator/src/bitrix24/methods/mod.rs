@@ -6,6 +6,7 @@ mod contact_list;
 mod deal_contact_items;
 mod deal_get;
 mod deal_list;
+mod item_list;
 mod listing;
 mod scope;
 
@@ -43,6 +44,7 @@ pub(crate) fn call(store: &Store, method: &str, params: &Param) -> Result<Method
         "crm.deal.list" => deal_list::run(store, params),
         "crm.deal.get" => deal_get::run(store, params),
         "crm.deal.contact.items.get" => deal_contact_items::run(store, params),
+        "crm.item.list" => item_list::run(store, params),
         "crm.contact.list" => contact_list::run(store, params),
         "crm.contact.get" => contact_get::run(store, params),
         "scope" => Ok(scope::run()),

@@ -5,7 +5,7 @@ use std::ops::RangeInclusive;
 
 use super::dates::parse_filter_date;
 use crate::bitrix24::error::ApiError;
-use crate::bitrix24::fields::{FieldKind, FieldValue, Filterable};
+use crate::bitrix24::fields::{FieldKind, FieldValue, Filterable, Naming};
 use crate::params::Param;
 
 /// The comparison a key prefix asks for.
@@ -52,15 +52,25 @@ struct Condition {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Filter {
     conditions: Vec<Condition>,
+    /// The id field's name, for [`Filter::id_range`].
+    id_field: &'static str,
 }
 
 impl Filter {
-    /// Reads `filter` for rows of type `T`. Fields the fake does not know are
-    /// ignored, as the portal ignores them; a value that cannot be read as its
-    /// field's type is the portal's general list error.
+    /// Reads `filter` for rows of type `T`. A legacy method ignores fields the
+    /// fake does not know, as the portal ignores them, and answers a value
+    /// that cannot be read as its field's type with its general list error;
+    /// `crm.item.list` refuses both with `INVALID_ARG_VALUE`. Nested filters
+    /// and `logic` are not modelled: `crm.item.list` refuses them as unknown
+    /// fields.
     pub fn parse<T: Filterable>(param: Option<&Param>) -> Result<Filter, ApiError> {
         let entries = match param {
-            None | Some(Param::Null) => return Ok(Filter::default()),
+            None | Some(Param::Null) => {
+                return Ok(Filter {
+                    conditions: Vec::new(),
+                    id_field: T::ID,
+                });
+            }
             Some(p) => p
                 .entries()
                 .ok_or_else(|| ApiError::crm("Parameter 'filter' must be array."))?,
@@ -68,9 +78,19 @@ impl Filter {
         let mut conditions = Vec::new();
         for (key, value) in entries {
             let (op, field) = split_prefix(key.trim());
-            let field = field.trim().to_uppercase();
+            let field = match T::NAMING {
+                Naming::Legacy => field.trim().to_uppercase(),
+                Naming::Item => field.trim().to_owned(),
+            };
             let Some(kind) = T::field_kind(&field) else {
-                continue;
+                match T::NAMING {
+                    Naming::Legacy => continue,
+                    Naming::Item => {
+                        return Err(ApiError::invalid_arg(format!(
+                            "Invalid filter: field '{field}' is not allowed in filter"
+                        )));
+                    }
+                }
             };
             let values = match value {
                 Param::List(_) | Param::Map(_) => value.items().unwrap_or_default(),
@@ -80,14 +100,22 @@ impl Filter {
                 .into_iter()
                 .map(|v| operand(kind, v))
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| ApiError::crm("Failed to get list. General error."))?;
+                .ok_or_else(|| match T::NAMING {
+                    Naming::Legacy => ApiError::crm("Failed to get list. General error."),
+                    Naming::Item => ApiError::invalid_arg(format!(
+                        "Invalid filter: field '{field}' has invalid value"
+                    )),
+                })?;
             conditions.push(Condition {
                 field,
                 op,
                 operands,
             });
         }
-        Ok(Filter { conditions })
+        Ok(Filter {
+            conditions,
+            id_field: T::ID,
+        })
     }
 
     /// Whether `row` passes every condition.
@@ -99,7 +127,7 @@ impl Filter {
     /// id can match.
     pub fn id_range(&self) -> Option<RangeInclusive<u64>> {
         let (mut low, mut high) = (0i128, i128::from(u64::MAX));
-        for c in self.conditions.iter().filter(|c| c.field == "ID") {
+        for c in self.conditions.iter().filter(|c| c.field == self.id_field) {
             let ids: Vec<i128> = c
                 .operands
                 .iter()

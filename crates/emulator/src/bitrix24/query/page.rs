@@ -10,9 +10,9 @@ pub(crate) const PAGE_SIZE: usize = 50;
 
 /// One page of a list.
 #[derive(Debug)]
-pub(crate) struct Page<'a, T> {
+pub(crate) struct Page<R> {
     /// The page's rows.
-    pub rows: Vec<&'a T>,
+    pub rows: Vec<R>,
     /// All matches (0 when counting is off).
     pub total: u64,
     /// The `start` of the next page, when there is one and counting is on.
@@ -30,23 +30,23 @@ pub(crate) fn parse_start(param: Option<&Param>) -> Option<usize> {
 
 /// Filters `rows`, orders them (unless `in_order` says they already come in
 /// `order`) and cuts the page at `start`.
-pub(crate) fn paginate<'a, T: Filterable + 'a>(
-    rows: impl Iterator<Item = &'a T>,
+pub(crate) fn paginate<R: Filterable>(
+    rows: impl Iterator<Item = R>,
     in_order: bool,
     filter: &Filter,
     order: &Order,
     start: Option<usize>,
-) -> Page<'a, T> {
-    let matching = rows.filter(|row| filter.matches(*row));
+) -> Page<R> {
+    let matching = rows.filter(|row| filter.matches(row));
     if in_order {
         return cut(matching, start);
     }
-    let mut all: Vec<&T> = matching.collect();
-    all.sort_by(|a, b| order.compare(*a, *b));
+    let mut all: Vec<R> = matching.collect();
+    all.sort_by(|a, b| order.compare(a, b));
     cut(all.into_iter(), start)
 }
 
-fn cut<'a, T>(mut matching: impl Iterator<Item = &'a T>, start: Option<usize>) -> Page<'a, T> {
+fn cut<R>(mut matching: impl Iterator<Item = R>, start: Option<usize>) -> Page<R> {
     let Some(offset) = start else {
         return Page {
             rows: matching.by_ref().take(PAGE_SIZE).collect(),

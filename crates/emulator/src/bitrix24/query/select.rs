@@ -49,6 +49,11 @@ impl Selection {
         self
     }
 
+    /// Whether every standard field is wanted (`*`, or no `select`).
+    pub fn all_standard(&self) -> bool {
+        self.all_standard
+    }
+
     /// Whether a standard field is wanted.
     pub fn wants_standard(&self, name: &str) -> bool {
         self.all_standard || self.names(name)
