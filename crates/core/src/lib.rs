@@ -24,4 +24,6 @@ pub use error::{Error, ErrorKind, Result};
 pub use kind::CrmKind;
 pub use lead::{Lead, LeadType};
 pub use sink::{LeadSink, Receipt};
-pub use source::{Capabilities, CrmSource, FetchRequest, NothingSeen, Page, SeenDeals, StartFrom};
+pub use source::{
+    Capabilities, CrmSource, FetchRequest, NothingSeen, Page, SeenDeals, SourceContext, StartFrom,
+};

@@ -1,8 +1,17 @@
 //! The trait every CRM connector implements.
 
+use crate::auth::TokenVault;
 use crate::{Continuation, CrmKind, Cursor, Deal, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// What every connector is given besides its own configuration.
+#[derive(Clone)]
+pub struct SourceContext {
+    /// Where rotated OAuth tokens are saved (the state file).
+    pub vault: Arc<dyn TokenVault>,
+}
 
 /// Where a source starts on its very first pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,0 +1,1 @@
+//! amoCRM (Kommo) source for liner-sync.
