@@ -18,6 +18,7 @@ pub use deals::{DealRecord, Outcome, OutcomeCounts, SeenInState};
 pub use lock::{StateLock, lock_path};
 pub use passes::PassRecord;
 pub use schema::SCHEMA_VERSION;
+pub use tokens::OnDemandVault;
 
 use crate::{Cursor, Error, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};

@@ -60,3 +60,107 @@ impl TokenVault for StateStore {
         Ok(())
     }
 }
+
+/// A [`TokenVault`] over a state file that is opened for writing only when a
+/// rotated pair must be saved. Dry runs and `check` use it: they read nothing
+/// else from the state, but a refresh token they rotate must not be lost (the
+/// old one stops working once the new pair is used).
+pub struct OnDemandVault {
+    path: std::path::PathBuf,
+    writer: std::sync::Mutex<Option<StateStore>>,
+}
+
+impl OnDemandVault {
+    /// A vault over the state file at `path` (which need not exist yet).
+    pub fn new(path: &std::path::Path) -> Self {
+        Self {
+            path: path.to_owned(),
+            writer: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn with_writer<T>(&self, f: impl FnOnce(&StateStore) -> Result<T>) -> Result<T> {
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| Error::internal("the token vault lock was poisoned by a panic"))?;
+        if writer.is_none() {
+            *writer = Some(StateStore::open(&self.path)?);
+        }
+        match writer.as_ref() {
+            Some(store) => f(store),
+            None => Err(Error::internal("the token vault has no state file")),
+        }
+    }
+}
+
+impl TokenVault for OnDemandVault {
+    fn load_tokens(&self, source: &str) -> Result<Option<(TokenPair, String)>> {
+        let opened = self
+            .writer
+            .lock()
+            .map_err(|_| Error::internal("the token vault lock was poisoned by a panic"))?
+            .is_some();
+        if opened {
+            return self.with_writer(|s| s.load_tokens(source));
+        }
+        match StateStore::open_read_only(&self.path)? {
+            Some(store) if store.has_tokens_table()? => store.load_tokens(source),
+            _ => Ok(None),
+        }
+    }
+
+    fn save_tokens(&self, source: &str, pair: &TokenPair, seed: &str) -> Result<()> {
+        self.with_writer(|s| s.save_tokens(source, pair, seed))
+    }
+}
+
+impl StateStore {
+    /// False for a file written before tokens were kept (schema 1) and not yet
+    /// upgraded; such a file holds no tokens.
+    pub(crate) fn has_tokens_table(&self) -> Result<bool> {
+        let n: i64 = self.conn()?.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'tokens'",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> TokenPair {
+        TokenPair {
+            access_token: Secret::new("acc"),
+            refresh_token: Secret::new("ref"),
+            expires_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn creates_the_state_file_only_to_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let vault = OnDemandVault::new(&path);
+        assert!(vault.load_tokens("amo").unwrap().is_none());
+        assert!(!path.exists(), "reading must not create the file");
+        vault.save_tokens("amo", &pair(), "fp").unwrap();
+        assert!(path.exists());
+        assert_eq!(vault.load_tokens("amo").unwrap().unwrap().1, "fp");
+        drop(vault);
+        let again = OnDemandVault::new(&path);
+        assert_eq!(
+            again
+                .load_tokens("amo")
+                .unwrap()
+                .unwrap()
+                .0
+                .refresh_token
+                .expose(),
+            "ref"
+        );
+    }
+}
