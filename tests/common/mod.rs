@@ -1,11 +1,15 @@
-//! Shared set-up for the end-to-end tests: emulators on 127.0.0.1, a config
-//! file pointing at them, and the real `liner-sync` binary.
+//! Shared set-up for the end-to-end tests: a CRM emulator and a Liner
+//! emulator on 127.0.0.1, a config file pointing at them, and the real
+//! `liner-sync` binary.
 #![allow(dead_code)]
 
+mod crm;
+
+#[allow(unused_imports)]
+pub use crm::{Bitrix24, Crm, WEBHOOK_CODE};
+
 use chrono::{DateTime, FixedOffset};
-use liner_sync_emulator::{
-    Bitrix24Fake, Bitrix24Options, DataSet, LinerFake, LinerOptions, SyncIdFormat,
-};
+use liner_sync_emulator::{DataSet, LinerFake, LinerOptions, SyncIdFormat};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +18,6 @@ use std::time::Duration;
 use tokio::process::{Child, Command};
 
 pub const API_KEY: &str = "e2e-liner-key-5c1f9a";
-pub const WEBHOOK_CODE: &str = "e2ewebhookcode77x";
 
 /// The generated deals start here.
 pub fn first_created() -> DateTime<FixedOffset> {
@@ -38,13 +41,25 @@ pub fn max_id(data: &DataSet) -> u64 {
     data.deals.iter().map(|d| d.id).max().unwrap_or_default()
 }
 
-/// A Bitrix24 emulator and a Liner emulator, a temp dir and a config in it.
-pub struct World {
-    pub bitrix: Bitrix24Fake,
+/// The ids of deals the generator says must arrive.
+pub fn expected_ids(data: &DataSet) -> Vec<String> {
+    data.deals
+        .iter()
+        .filter(|d| d.expected.phone.is_some())
+        .map(|d| d.id.to_string())
+        .collect()
+}
+
+/// A CRM emulator, a Liner emulator, a temp dir and a config in it.
+pub struct World<C: Crm> {
+    pub crm: C,
     pub liner: LinerFake,
     pub dir: tempfile::TempDir,
     pub config: PathBuf,
 }
+
+/// The Bitrix24 world most end-to-end tests use.
+pub type BitrixWorld = World<Bitrix24>;
 
 /// Extra lines for the `liner:` block and the source entry.
 #[derive(Default, Clone)]
@@ -57,19 +72,13 @@ pub struct Tuning {
     pub liner_server_rate: Option<f64>,
 }
 
-impl World {
-    pub async fn new(data: DataSet) -> World {
+impl<C: Crm> World<C> {
+    pub async fn new(data: DataSet) -> Self {
         Self::with(data, Tuning::default()).await
     }
 
-    pub async fn with(data: DataSet, tuning: Tuning) -> World {
-        let bitrix = Bitrix24Fake::start(Bitrix24Options {
-            webhook_code: WEBHOOK_CODE.to_owned(),
-            data,
-            ..Bitrix24Options::default()
-        })
-        .await
-        .unwrap();
+    pub async fn with(data: DataSet, tuning: Tuning) -> Self {
+        let crm = C::start(data).await;
         let liner = LinerFake::start(LinerOptions {
             api_key: API_KEY.to_owned(),
             orders: vec![(101, "main".to_owned()), (102, "spb".to_owned())],
@@ -82,7 +91,7 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("sync.yaml");
         let world = World {
-            bitrix,
+            crm,
             liner,
             dir,
             config,
@@ -118,9 +127,14 @@ impl World {
         }
         yaml.push_str("state:\n  path: state.db\n");
         yaml.push_str("defaults:\n  order_id: 101\n  order_code: main\n  utc_offset: 3\n");
-        yaml.push_str(
-            "sources:\n  - name: b24\n    kind: bitrix24\n    webhook_url: ${E2E_WEBHOOK}\n",
-        );
+        yaml.push_str(&format!(
+            "sources:\n  - name: {}\n    kind: {}\n",
+            C::SOURCE,
+            C::KIND
+        ));
+        for line in self.crm.source_keys() {
+            yaml.push_str(&format!("    {line}\n"));
+        }
         if !start.is_empty() {
             yaml.push_str(&format!("    start_from: {start}\n"));
         }
@@ -141,13 +155,15 @@ impl World {
             .arg("--config")
             .arg(&self.config)
             .env("E2E_LINER_KEY", API_KEY)
-            .env("E2E_WEBHOOK", self.bitrix.webhook_url())
             .env("NO_PROXY", "127.0.0.1,localhost")
             .env_remove("RUST_LOG")
             .kill_on_drop(true)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
+        for (name, value) in self.crm.env() {
+            cmd.env(name, value);
+        }
         cmd
     }
 
@@ -164,11 +180,11 @@ impl World {
         (out, json)
     }
 
-    /// How often Liner accepted a lead for each Bitrix24 deal id.
+    /// How often Liner accepted a lead for each deal id.
     pub fn deliveries(&self) -> HashMap<String, usize> {
         let mut counts = HashMap::new();
         for lead in self.liner.received() {
-            let id = lead.body["externalIdBitrix24"]
+            let id = lead.body[C::EXTERNAL_ID]
                 .as_str()
                 .unwrap_or_default()
                 .to_owned();
@@ -177,13 +193,21 @@ impl World {
         counts
     }
 
-    /// The ids of deals the generator says must arrive.
-    pub fn expected_ids(data: &DataSet) -> Vec<String> {
-        data.deals
-            .iter()
-            .filter(|d| d.expected.phone.is_some())
-            .map(|d| d.id.to_string())
-            .collect()
+    /// Waits (up to 10 s) until Liner has accepted at least `n` leads.
+    pub async fn wait_for_leads(&self, n: usize) {
+        for _ in 0..1000 {
+            if self.liner.received().len() >= n {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Every secret the configuration holds.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets = self.crm.secrets();
+        secrets.push(API_KEY.to_owned());
+        secrets
     }
 }
 

@@ -6,7 +6,7 @@
 use crate::config::{ConfigFileError, LoadedConfig, SourceEntry};
 use crate::error::CliError;
 use liner_sync_bitrix24::{Bitrix24Config, Bitrix24Source};
-use liner_sync_core::CrmSource;
+use liner_sync_core::{CrmSource, SourceContext};
 use std::sync::Arc;
 
 /// Every `kind:` a source may have.
@@ -16,7 +16,9 @@ pub const KINDS: &[&str] = &[liner_sync_bitrix24::KIND];
 pub fn build_source(
     loaded: &LoadedConfig,
     entry: &SourceEntry,
+    context: &SourceContext,
 ) -> Result<Arc<dyn CrmSource>, CliError> {
+    let _ = context;
     let settings_error = |e| {
         CliError::from(ConfigFileError::from_settings(
             &loaded.file.display().to_string(),

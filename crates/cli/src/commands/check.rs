@@ -4,12 +4,17 @@
 use super::run::jobs;
 use crate::config::LoadedConfig;
 use crate::error::{CliError, code_for_kind, exit};
-use liner_sync_core::state::StateStore;
+use liner_sync_core::SourceContext;
+use liner_sync_core::state::{OnDemandVault, StateStore};
 use liner_sync_liner::{LinerClient, Order};
+use std::sync::Arc;
 
 /// Runs every check, prints one line per check, and returns the exit code.
 pub async fn execute(loaded: &LoadedConfig) -> Result<u8, CliError> {
-    let jobs = jobs(loaded, None)?;
+    let context = SourceContext {
+        vault: Arc::new(OnDemandVault::new(&loaded.state_path())),
+    };
+    let jobs = jobs(loaded, None, &context)?;
     println!(
         "ok   config {} ({} source(s))",
         loaded.file.display(),

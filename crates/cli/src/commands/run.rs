@@ -4,10 +4,11 @@ use crate::config::LoadedConfig;
 use crate::dry_run::{PrintLeads, ReportRejections};
 use crate::error::CliError;
 use crate::{registry, signals};
+use liner_sync_core::auth::TokenVault;
 use liner_sync_core::engine::{Engine, EngineOptions, PassReport, SourceJob};
 use liner_sync_core::mapping::Mapper;
-use liner_sync_core::state::StateStore;
-use liner_sync_core::{LeadSink, StartFrom};
+use liner_sync_core::state::{OnDemandVault, StateStore};
+use liner_sync_core::{LeadSink, SourceContext, StartFrom};
 use liner_sync_liner::LinerClient;
 use std::sync::Arc;
 
@@ -21,12 +22,16 @@ pub struct RunOptions {
 }
 
 /// The sources of `loaded` with their mapping rules.
-pub fn jobs(loaded: &LoadedConfig, only: Option<&str>) -> Result<Vec<SourceJob>, CliError> {
+pub fn jobs(
+    loaded: &LoadedConfig,
+    only: Option<&str>,
+    context: &SourceContext,
+) -> Result<Vec<SourceJob>, CliError> {
     let entries = loaded.selected_sources(only).map_err(CliError::config)?;
     entries
         .into_iter()
         .map(|entry| {
-            let source = registry::build_source(loaded, entry)?;
+            let source = registry::build_source(loaded, entry, context)?;
             let rules = loaded.config.defaults.overlay(&entry.lead);
             let mapper = Mapper::new(source.kind(), rules, entry.routes.clone())
                 .map_err(|why| CliError::config(format!("source '{}': {why}", entry.name)))?;
@@ -42,7 +47,6 @@ pub fn jobs(loaded: &LoadedConfig, only: Option<&str>) -> Result<Vec<SourceJob>,
 
 /// Runs one pass and returns its report.
 pub async fn execute(loaded: &LoadedConfig, options: &RunOptions) -> Result<PassReport, CliError> {
-    let jobs = jobs(loaded, options.source.as_deref())?;
     let liner = &loaded.config.liner;
     let engine_options = EngineOptions {
         max_in_flight: liner.max_in_flight,
@@ -51,17 +55,26 @@ pub async fn execute(loaded: &LoadedConfig, options: &RunOptions) -> Result<Pass
         ..EngineOptions::default()
     };
     let state_path = loaded.state_path();
-    let (store, sink): (StateStore, Arc<dyn LeadSink>) = if options.dry_run {
-        let store = match StateStore::open_read_only(&state_path)? {
-            Some(store) => store,
-            None => StateStore::in_memory()?,
+    // A dry run reads the state (to skip handled deals) but writes to it only
+    // to save OAuth tokens it rotated, which would otherwise be lost.
+    let (store, vault, sink): (Arc<StateStore>, Arc<dyn TokenVault>, Arc<dyn LeadSink>) =
+        if options.dry_run {
+            let store = match StateStore::open_read_only(&state_path)? {
+                Some(store) => store,
+                None => StateStore::in_memory()?,
+            };
+            (
+                Arc::new(store),
+                Arc::new(OnDemandVault::new(&state_path)),
+                Arc::new(PrintLeads),
+            )
+        } else {
+            let sink = Arc::new(LinerClient::new(liner)?);
+            let store = Arc::new(StateStore::open(&state_path)?);
+            (store.clone(), store, sink)
         };
-        (store, Arc::new(PrintLeads))
-    } else {
-        let sink = Arc::new(LinerClient::new(liner)?);
-        (StateStore::open(&state_path)?, sink)
-    };
-    let mut engine = Engine::new(Arc::new(store), sink, engine_options);
+    let jobs = jobs(loaded, options.source.as_deref(), &SourceContext { vault })?;
+    let mut engine = Engine::new(store, sink, engine_options);
     if options.dry_run {
         engine = engine.with_events(Arc::new(ReportRejections));
     }
