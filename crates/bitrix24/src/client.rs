@@ -1,19 +1,29 @@
-//! Calls to the Bitrix24 REST API through an incoming webhook: one method or
-//! one `batch`, each under the source's rate limit, retries and timeout.
+//! Calls to the Bitrix24 REST API, signed by an incoming webhook or by an
+//! OAuth application's access token: one method or one `batch`, each under
+//! the source's rate limit, retries and timeout.
 //!
 //! Layer order, outermost first: rate limit → retry ([`RetryPolicy::run`]
-//! takes a token per attempt) → timeout (the HTTP client's) → HTTP.
+//! takes a token per attempt) → timeout (the HTTP client's) → HTTP. With
+//! OAuth, an attempt whose token the portal refuses refreshes it once and is
+//! sent again, taking another token.
 
+use crate::advice::Mode;
+use crate::auth::{self, Auth};
 use crate::batch::{Batch, BatchReply};
-use crate::config::{Bitrix24Config, Webhook};
+use crate::config::Bitrix24Config;
+use crate::credentials::Credentials;
+use crate::endpoint::{Base, parse_endpoint};
 use crate::error::{self, ApiError, OPERATING_LIMIT_WAIT, TARGET};
+use crate::oauth;
+use crate::webhook::Webhook;
+use liner_sync_core::auth::TokenKeeper;
 use liner_sync_core::config::Secret;
 use liner_sync_core::http::{self, Limiter, Reply, RetryPolicy};
-use liner_sync_core::{Error, ErrorKind, Result};
+use liner_sync_core::{Error, ErrorKind, Result, SourceContext};
 use reqwest::Url;
 use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::Value;
-use std::sync::RwLock;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 use tracing::{debug, warn};
@@ -35,9 +45,10 @@ pub(crate) struct Response {
 pub(crate) struct Client {
     source: String,
     http: reqwest::Client,
-    /// The webhook base; replaced once the portal redirects to its new name.
-    base: RwLock<Secret>,
-    code: Secret,
+    /// The REST base; replaced once the portal redirects to its new name, or
+    /// (OAuth) the token reply names a new address.
+    base: Arc<Base>,
+    auth: Auth,
     limiter: Limiter,
     retry: RetryPolicy,
     /// `time.operating_reset_at` of the latest reply (Unix seconds, 0 = unknown).
@@ -45,16 +56,40 @@ pub(crate) struct Client {
 }
 
 impl Client {
-    /// A client for `config`, whose webhook URL must already be valid.
-    pub fn new(source: &str, config: &Bitrix24Config) -> Result<Self> {
-        let webhook: Webhook = config
-            .webhook()
+    /// A client for `config`, whose credentials must already be valid. An
+    /// OAuth client keeps its rotated tokens in `context.vault`.
+    pub fn new(source: &str, config: &Bitrix24Config, context: &SourceContext) -> Result<Self> {
+        let credentials = config
+            .credentials()
             .map_err(|m| Error::config(m).with_target(TARGET))?;
+        let http = http::client(config.timeout.0)?;
+        let (base, auth) = match credentials {
+            Credentials::Webhook(webhook) => (
+                Arc::new(Base::new(webhook.base)),
+                Auth::Webhook { code: webhook.code },
+            ),
+            Credentials::OAuth(app) => {
+                let base = Arc::new(Base::new(Secret::new(app.endpoint.as_str())));
+                let keeper = oauth::keeper(
+                    source,
+                    &app,
+                    http.clone(),
+                    base.clone(),
+                    context.vault.clone(),
+                );
+                let auth = Auth::OAuth {
+                    keeper: Box::new(keeper),
+                    client_secret: app.client_secret,
+                    seed: app.refresh_token,
+                };
+                (base, auth)
+            }
+        };
         Ok(Self {
             source: source.to_owned(),
-            http: http::client(config.timeout.0)?,
-            base: RwLock::new(webhook.base),
-            code: webhook.code,
+            http,
+            base,
+            auth,
             limiter: Limiter::new(
                 config.rate_limit,
                 Some(config.burst.saturating_sub(BURST_HEADROOM).max(1)),
@@ -68,6 +103,11 @@ impl Client {
             },
             operating_reset_at: AtomicI64::new(0),
         })
+    }
+
+    /// Webhook or OAuth: decides the advice in error messages.
+    pub fn mode(&self) -> Mode {
+        self.auth.mode()
     }
 
     /// Calls `method` with `params` as the JSON body.
@@ -84,7 +124,7 @@ impl Client {
             let reply = BatchReply::parse(&response.result)
                 .map_err(|m| Error::invalid_data(format!("batch: {m}")).with_target(TARGET))?;
             for (key, api) in &reply.errors {
-                let mut err = error::classify(None, api);
+                let mut err = error::classify(None, api, self.mode());
                 if matches!(
                     err.kind(),
                     ErrorKind::RateLimited | ErrorKind::Temporary | ErrorKind::Auth
@@ -107,12 +147,13 @@ impl Client {
         params: &Value,
         read: impl Fn(Response) -> Result<T>,
     ) -> Result<T> {
-        let body = serde_json::to_vec(params).map_err(|e| {
-            Error::internal(format!("{method}: cannot encode the request: {e}")).with_target(TARGET)
-        })?;
         let attempt = |_| async {
-            let outcome = self.attempt(method, &body).await.and_then(&read);
-            outcome.map_err(|e| self.scrub(e))
+            let mut sent = Vec::new();
+            let outcome = self
+                .attempt(method, params, &mut sent)
+                .await
+                .and_then(&read);
+            outcome.map_err(|e| self.scrub(e, &sent))
         };
         let on_retry = |err: &Error, wait: Duration| {
             warn!(
@@ -129,10 +170,27 @@ impl Client {
             .map_err(|e| e.context(method))
     }
 
-    /// One request and its reply.
-    async fn attempt(&self, method: &str, body: &[u8]) -> Result<Response> {
+    /// One request and its reply. Access tokens sent are added to `sent`,
+    /// so that any text echoing them can be scrubbed.
+    async fn attempt(
+        &self,
+        method: &str,
+        params: &Value,
+        sent: &mut Vec<Secret>,
+    ) -> Result<Response> {
         let started = Instant::now();
-        let reply = self.post(method, body).await?;
+        let reply = match &self.auth {
+            Auth::Webhook { .. } => {
+                self.post(method, &auth::body(method, params, None)?)
+                    .await?
+            }
+            Auth::OAuth { keeper, .. } => self.post_signed(method, params, keeper, sent).await?,
+        };
+        let secrets = self.auth.secrets();
+        let reply = error::redact_reply(
+            reply,
+            secrets.into_iter().chain(sent.iter().map(Secret::expose)),
+        );
         debug!(
             source = %self.source,
             method,
@@ -140,12 +198,44 @@ impl Client {
             elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "Bitrix24 request"
         );
+        self.read(reply)
+    }
+
+    /// Sends with the keeper's access token. When the portal refuses that
+    /// token, the keeper gets a new one (a single refresh however many calls
+    /// were refused at once) and the request goes once more; a second refusal
+    /// is read as the auth error it is.
+    async fn post_signed(
+        &self,
+        method: &str,
+        params: &Value,
+        keeper: &TokenKeeper,
+        sent: &mut Vec<Secret>,
+    ) -> Result<Reply> {
+        let token = keeper.access_token().await.map_err(named)?;
+        sent.push(token.clone());
+        let reply = self
+            .post(method, &auth::body(method, params, Some(&token))?)
+            .await?;
+        if !auth::token_refused(&reply) {
+            return Ok(reply);
+        }
+        debug!(source = %self.source, method, "the portal refused the access token; refreshing it");
+        let fresh = keeper.after_unauthorized(&token).await.map_err(named)?;
+        sent.push(fresh.clone());
+        self.limiter.acquire().await;
+        self.post(method, &auth::body(method, params, Some(&fresh))?)
+            .await
+    }
+
+    /// A reply as the method's result, or the error it reports.
+    fn read(&self, reply: Reply) -> Result<Response> {
         if reply.status.is_success() {
             let mut value: Value = reply.json(TARGET)?;
             self.note_time(value.get("time"));
             let Some(result) = value.get_mut("result").map(Value::take) else {
                 return Err(match ApiError::from_json(&value) {
-                    Some(api) => error::classify(Some(reply.status), &api),
+                    Some(api) => error::classify(Some(reply.status), &api, self.mode()),
                     None => Error::invalid_data(format!(
                         "reply without a result (HTTP {}): {}",
                         reply.status,
@@ -161,7 +251,7 @@ impl Client {
             .ok()
             .as_ref()
             .and_then(ApiError::from_json);
-        let mut err = error::parse_error(reply.status, &reply.body);
+        let mut err = error::parse_error(reply.status, &reply.body, self.mode());
         if api.is_some_and(|a| a.code.eq_ignore_ascii_case("OPERATION_TIME_LIMIT")) {
             err = err.with_retry_after(self.operating_wait());
         } else if let Some(wait) = reply.retry_after {
@@ -175,7 +265,7 @@ impl Client {
     /// the POST is repeated once at the new address, which is then used for
     /// every later call.
     async fn post(&self, method: &str, body: &[u8]) -> Result<Reply> {
-        let url = format!("{}{method}", self.base().expose());
+        let url = format!("{}{method}", self.base.get().expose());
         let reply = self.send(&url, body).await?;
         if !reply.status.is_redirection() {
             return Ok(reply);
@@ -193,17 +283,18 @@ impl Client {
                 .with_target(TARGET)
             })?;
         let new_host = moved.host_str().unwrap_or_default().to_owned();
+        let key = self.mode().address_key();
         warn!(
             source = %self.source,
             new_host = %new_host,
             "the Bitrix24 portal answers from a new address (renamed?); \
-             update webhook_url to use host {new_host}"
+             update {key} to use host {new_host}"
         );
         self.limiter.acquire().await;
         let reply = self.send(moved.as_str(), body).await?;
         if reply.status.is_redirection() {
             return Err(Error::config(format!(
-                "Bitrix24 redirected twice (last to {new_host}): check webhook_url"
+                "Bitrix24 redirected twice (last to {new_host}): check {key}"
             ))
             .with_target(TARGET));
         }
@@ -221,28 +312,27 @@ impl Client {
         http::send(request, TARGET).await
     }
 
-    fn base(&self) -> Secret {
-        match self.base.read() {
-            Ok(base) => base.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    /// Keeps the redirect target's webhook base when it is one, so later calls
+    /// Keeps the redirect target's REST base when it is one, so later calls
     /// go straight to the new portal.
     fn remember_base(&self, moved: &Url, method: &str) {
         let mut url = moved.clone();
         url.set_query(None);
         url.set_fragment(None);
         let text = url.as_str();
-        let base = text
+        let Some(base) = text
             .strip_suffix(method)
-            .or_else(|| text.strip_suffix(&format!("{method}.json")));
-        if let Some(webhook) = base.and_then(|b| Webhook::parse(b).ok()) {
-            match self.base.write() {
-                Ok(mut base) => *base = webhook.base,
-                Err(poisoned) => *poisoned.into_inner() = webhook.base,
-            }
+            .or_else(|| text.strip_suffix(&format!("{method}.json")))
+        else {
+            return;
+        };
+        let parsed = match self.mode() {
+            Mode::Webhook => Webhook::parse(base).ok().map(|w| w.base),
+            Mode::OAuth => parse_endpoint(base)
+                .ok()
+                .map(|endpoint| Secret::new(endpoint.as_str())),
+        };
+        if let Some(base) = parsed {
+            self.base.set(base);
         }
     }
 
@@ -269,29 +359,37 @@ impl Client {
         }
     }
 
-    /// Removes the webhook code from an error message, should a server page
-    /// have echoed the URL.
-    fn scrub(&self, err: Error) -> Error {
-        let code = self.code.expose();
-        if !err.message().contains(code) {
-            return err;
-        }
-        let mut clean = Error::new(err.kind(), err.message().replace(code, "[redacted]"))
-            .with_target(err.target().unwrap_or(TARGET));
-        if let Some(wait) = err.retry_after() {
-            clean = clean.with_retry_after(wait);
-        }
-        clean
+    /// Removes the webhook code, the application's secrets and the access
+    /// tokens `sent` from an error message, should a server have echoed one.
+    fn scrub(&self, err: Error, sent: &[Secret]) -> Error {
+        let secrets = self.auth.secrets();
+        error::redact(
+            err,
+            secrets.into_iter().chain(sent.iter().map(Secret::expose)),
+        )
     }
+}
+
+/// A keeper's error, named as this crate's when the keeper left it unnamed.
+fn named(err: Error) -> Error {
+    let target = err.target().unwrap_or(TARGET);
+    err.with_target(target)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn context() -> SourceContext {
+        let vault = liner_sync_core::state::StateStore::in_memory().unwrap();
+        SourceContext {
+            vault: Arc::new(vault),
+        }
+    }
+
     fn client() -> Client {
         let config = Bitrix24Config::new(Secret::new("https://p.bitrix24.ru/rest/1/c0de5ecret/"));
-        Client::new("b24", &config).unwrap()
+        Client::new("b24", &config, &context()).unwrap()
     }
 
     #[test]
@@ -319,9 +417,24 @@ mod tests {
         let e = Error::temporary("404 for /rest/1/c0de5ecret/crm.deal.list")
             .with_target(TARGET)
             .with_retry_after(Duration::from_secs(3));
-        let e = c.scrub(e);
+        let e = c.scrub(e, &[]);
         assert_eq!(e.message(), "404 for /rest/1/[redacted]/crm.deal.list");
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
         assert!(e.is_temporary());
+    }
+
+    #[test]
+    fn scrub_removes_the_application_secrets_and_the_tokens_sent() {
+        let config = Bitrix24Config::oauth(
+            liner_sync_core::config::EnvString("https://p.bitrix24.ru/rest/".into()),
+            liner_sync_core::config::EnvString("local.app".into()),
+            Secret::new("app-s3cret"),
+            Secret::new("seed-r3fresh"),
+        );
+        let c = Client::new("b24", &config, &context()).unwrap();
+        assert_eq!(c.mode(), Mode::OAuth);
+        let e = Error::auth("echo: app-s3cret seed-r3fresh acc-t0ken other");
+        let e = c.scrub(e, &[Secret::new("acc-t0ken")]);
+        assert_eq!(e.message(), "echo: [redacted] [redacted] [redacted] other");
     }
 }

@@ -1,13 +1,24 @@
 //! The `sources:` keys of a Bitrix24 source.
 
-use liner_sync_core::config::{ConfigError, HumanDuration, Rate, Secret, SourceSettings};
-use reqwest::Url;
+use crate::credentials::Credentials;
+use crate::endpoint::{DEFAULT_OAUTH_SERVER, parse_endpoint, parse_oauth_server};
+use crate::webhook::Webhook;
+use liner_sync_core::config::{
+    ConfigError, EnvString, HumanDuration, Rate, Secret, SourceSettings,
+};
 use serde::Deserialize;
 use std::fmt;
 use std::time::Duration;
 
 /// Settings of one Bitrix24 source. The keys every source shares (`name`,
 /// `kind`, `start_from`, `lead`, `routes`) are read by the CLI and are not here.
+///
+/// The source signs in one of two ways; set the keys of exactly one:
+///
+/// * an incoming webhook: `webhook_url`;
+/// * an OAuth application (local or marketplace): `client_endpoint`,
+///   `client_id`, `client_secret`, `refresh_token`, and optionally
+///   `oauth_server`.
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -15,7 +26,35 @@ pub struct Bitrix24Config {
     /// The incoming webhook, `https://PORTAL/rest/USER_ID/CODE/`, created under
     /// Applications → Developer resources → Other → Incoming webhook with the
     /// `crm` scope. The CODE part is a password: keep it in `${VAR}`.
-    pub webhook_url: Secret,
+    pub webhook_url: Option<Secret>,
+    /// OAuth: the portal's REST address, `https://PORTAL/rest/`: the
+    /// `client_endpoint` field of the token reply that gave the first
+    /// `refresh_token`.
+    pub client_endpoint: Option<EnvString>,
+    /// OAuth: the application's `client_id` (`local.…` for a local
+    /// application). Create the application in Bitrix24 under Developer
+    /// resources → Other → Local application: server-side (no user
+    /// interface), with the CRM (`crm`) scope; its page shows the
+    /// `client_id` and `client_secret`.
+    pub client_id: Option<EnvString>,
+    /// OAuth: the application's `client_secret`, shown beside its
+    /// `client_id`. Sent only to the OAuth server, never to the portal. Keep
+    /// it in `${VAR}`.
+    pub client_secret: Option<Secret>,
+    /// OAuth: the first refresh token, obtained once by hand. Open
+    /// `https://PORTAL/oauth/authorize/?client_id=CLIENT_ID` as the user
+    /// whose access the sync should have; Bitrix24 sends the browser to the
+    /// application's handler with `code=…` in the address. Within 30 seconds,
+    /// exchange it:
+    /// `GET https://oauth.bitrix.info/oauth/token/?grant_type=authorization_code&client_id=CLIENT_ID&client_secret=CLIENT_SECRET&code=CODE`.
+    /// The JSON reply holds `refresh_token` (valid 180 days) and
+    /// `client_endpoint`. The source stores every rotated token in the state
+    /// file and uses those from then on; a different `refresh_token` here
+    /// starts a new chain. Keep it in `${VAR}`.
+    pub refresh_token: Option<Secret>,
+    /// OAuth: where tokens are refreshed; `https://oauth.bitrix.info/oauth/token/`
+    /// when left out.
+    pub oauth_server: Option<EnvString>,
     /// Requests per period this source sends at most (`2/s` matches the
     /// portal's leaky bucket; Enterprise plans drain `5/s`).
     #[serde(default = "default_rate_limit")]
@@ -58,70 +97,41 @@ fn default_max_attempts() -> u32 {
     6
 }
 
-/// The parts of a webhook URL: the base every method is appended to, and the
-/// secret code (kept to scrub it from any text that might echo it).
-pub(crate) struct Webhook {
-    /// `https://PORTAL/rest/USER_ID/CODE/`, always with the trailing slash.
-    pub base: Secret,
-    /// The CODE segment.
-    pub code: Secret,
-    /// The URL with the code replaced by `[redacted]`, safe to show.
-    pub shown: String,
-}
-
-const URL_SHAPE: &str = "webhook_url must look like https://PORTAL/rest/USER_ID/CODE/ \
-     (copy the incoming webhook's URL from Bitrix24 without the method name)";
-
-impl Webhook {
-    /// Splits and checks a webhook URL. Errors never contain the URL.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let url = Url::parse(raw.trim()).map_err(|e| format!("{URL_SHAPE}: {e}"))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!("{URL_SHAPE}: the scheme must be https"));
-        }
-        let host = url
-            .host_str()
-            .filter(|h| !h.is_empty())
-            .ok_or_else(|| format!("{URL_SHAPE}: the portal host is missing"))?
-            .to_owned();
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(format!("{URL_SHAPE}: remove the part after '?' or '#'"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(format!("{URL_SHAPE}: remove the user name before the host"));
-        }
-        let mut segments: Vec<&str> = url.path().trim_start_matches('/').split('/').collect();
-        if segments.last() == Some(&"") {
-            segments.pop();
-        }
-        let (user_id, code) = match segments.as_slice() {
-            ["rest", user_id, code] => (*user_id, *code),
-            [.., "rest", _, _, _] => {
-                return Err(format!("{URL_SHAPE}: remove the method name from the end"));
-            }
-            _ => return Err(format!("{URL_SHAPE}: the path must be /rest/USER_ID/CODE/")),
-        };
-        if user_id.is_empty() || !user_id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("{URL_SHAPE}: USER_ID must be a number"));
-        }
-        if code.is_empty() {
-            return Err(format!("{URL_SHAPE}: the webhook CODE is missing"));
-        }
-        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-        let origin = format!("{}://{host}{port}", url.scheme());
-        Ok(Self {
-            base: Secret::new(format!("{origin}/rest/{user_id}/{code}/")),
-            code: Secret::new(code),
-            shown: format!("{origin}/rest/{user_id}/[redacted]/"),
-        })
-    }
-}
-
 impl Bitrix24Config {
-    /// A configuration with every optional key at its default.
+    /// A configuration signing in with an incoming webhook, every optional
+    /// key at its default.
     pub fn new(webhook_url: Secret) -> Self {
         Self {
-            webhook_url,
+            webhook_url: Some(webhook_url),
+            ..Self::empty()
+        }
+    }
+
+    /// A configuration signing in as an OAuth application (the token server
+    /// at its default), every optional key at its default.
+    pub fn oauth(
+        client_endpoint: EnvString,
+        client_id: EnvString,
+        client_secret: Secret,
+        refresh_token: Secret,
+    ) -> Self {
+        Self {
+            client_endpoint: Some(client_endpoint),
+            client_id: Some(client_id),
+            client_secret: Some(client_secret),
+            refresh_token: Some(refresh_token),
+            ..Self::empty()
+        }
+    }
+
+    fn empty() -> Self {
+        Self {
+            webhook_url: None,
+            client_endpoint: None,
+            client_id: None,
+            client_secret: None,
+            refresh_token: None,
+            oauth_server: None,
             rate_limit: default_rate_limit(),
             burst: default_burst(),
             rescan_ids: default_rescan_ids(),
@@ -139,9 +149,10 @@ impl Bitrix24Config {
         Ok(config)
     }
 
-    /// Checks what serde cannot: the webhook URL's shape and the limits.
+    /// Checks what serde cannot: that exactly one way to sign in is set and
+    /// complete, the addresses' shapes, and the limits.
     pub fn validate(&self) -> Result<(), String> {
-        self.webhook()?;
+        self.credentials()?;
         if self.burst == 0 {
             return Err("burst must be at least 1".into());
         }
@@ -154,19 +165,43 @@ impl Bitrix24Config {
         Ok(())
     }
 
-    pub(crate) fn webhook(&self) -> Result<Webhook, String> {
-        Webhook::parse(self.webhook_url.expose())
+    pub(crate) fn credentials(&self) -> Result<Credentials, String> {
+        Credentials::select(self)
+    }
+}
+
+/// An address for `Debug`: shown when it has the shape checked on load
+/// (then it holds no secret), hidden otherwise.
+fn shown(value: &Option<EnvString>, check: fn(&str) -> Result<reqwest::Url, String>) -> String {
+    match value {
+        None => "-".to_owned(),
+        Some(raw) => check(raw.as_str()).map_or_else(|_| "[not shown]".to_owned(), String::from),
     }
 }
 
 impl fmt::Debug for Bitrix24Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let webhook = match self.webhook() {
-            Ok(w) => w.shown,
-            Err(_) => "[redacted]".to_owned(),
+        let webhook = self
+            .webhook_url
+            .as_ref()
+            .map(|url| match Webhook::parse(url.expose()) {
+                Ok(w) => w.shown,
+                Err(_) => "[redacted]".to_owned(),
+            });
+        let oauth_server = match &self.oauth_server {
+            None if self.client_id.is_some() => DEFAULT_OAUTH_SERVER.to_owned(),
+            other => shown(other, parse_oauth_server),
         };
         f.debug_struct("Bitrix24Config")
             .field("webhook_url", &webhook)
+            .field(
+                "client_endpoint",
+                &shown(&self.client_endpoint, parse_endpoint),
+            )
+            .field("client_id", &self.client_id.as_ref().map(EnvString::as_str))
+            .field("client_secret", &self.client_secret)
+            .field("refresh_token", &self.refresh_token)
+            .field("oauth_server", &oauth_server)
             .field("rate_limit", &self.rate_limit.to_string())
             .field("burst", &self.burst)
             .field("rescan_ids", &self.rescan_ids)
@@ -216,38 +251,6 @@ mod tests {
     }
 
     #[test]
-    fn webhook_urls_are_checked_without_echoing_them() {
-        let good = [
-            format!("https://portal.bitrix24.ru/rest/1/{CODE}/"),
-            format!("https://portal.bitrix24.ru/rest/17/{CODE}"),
-            format!("http://127.0.0.1:8080/rest/1/{CODE}/"),
-        ];
-        for url in good {
-            let w = Webhook::parse(&url).unwrap();
-            assert!(w.base.expose().ends_with(&format!("{CODE}/")), "{url}");
-            assert_eq!(w.base.expose().replace(CODE, "[redacted]"), w.shown);
-        }
-        let bad = [
-            format!("ftp://portal.bitrix24.ru/rest/1/{CODE}/"),
-            format!("portal.bitrix24.ru/rest/1/{CODE}/"),
-            format!("https://portal.bitrix24.ru/rest/{CODE}/"),
-            format!("https://portal.bitrix24.ru/rest/admin/{CODE}/"),
-            format!("https://portal.bitrix24.ru/rest/1/{CODE}/crm.deal.list"),
-            format!("https://portal.bitrix24.ru/api/1/{CODE}/"),
-            format!("https://portal.bitrix24.ru/rest/1/{CODE}/?auth=x"),
-            format!("https://user:{CODE}@portal.bitrix24.ru/rest/1/x/"),
-            "https://portal.bitrix24.ru/rest/1//".to_owned(),
-        ];
-        for url in bad {
-            let err = Webhook::parse(&url)
-                .err()
-                .unwrap_or_else(|| panic!("accepted {url}"));
-            assert!(!err.contains(CODE), "{err}");
-            assert!(err.starts_with("webhook_url must look like"), "{err}");
-        }
-    }
-
-    #[test]
     fn semantic_errors_point_at_the_source_entry() {
         let err = Bitrix24Config::from_settings(&settings(&[
             (
@@ -289,5 +292,239 @@ mod tests {
         );
         let c = Bitrix24Config::new(Secret::new(format!("nonsense {CODE}")));
         assert!(!format!("{c:?}").contains(CODE));
+    }
+
+    const SECRET: &str = "cl1ent5ecretVALUE";
+    const REFRESH: &str = "r3freshT0kenVALUE";
+
+    /// Keys and values of a source entry.
+    type Keys = Vec<(&'static str, serde_json::Value)>;
+
+    fn oauth_keys() -> Keys {
+        vec![
+            ("client_endpoint", json!("https://p.bitrix24.ru/rest/")),
+            ("client_id", json!("local.6650c1a2b3c4d5.12345678")),
+            ("client_secret", json!(SECRET)),
+            ("refresh_token", json!(REFRESH)),
+        ]
+    }
+
+    fn without(keys: &[&str]) -> Keys {
+        oauth_keys()
+            .into_iter()
+            .filter(|(k, _)| !keys.contains(k))
+            .collect()
+    }
+
+    fn with(extra: &[(&'static str, serde_json::Value)]) -> Keys {
+        let mut keys = oauth_keys();
+        keys.extend(extra.iter().cloned());
+        keys
+    }
+
+    #[test]
+    fn oauth_keys_are_read_and_the_server_defaults() {
+        let c = Bitrix24Config::from_settings(&settings(&oauth_keys())).unwrap();
+        let Ok(Credentials::OAuth(app)) = c.credentials() else {
+            panic!("not OAuth");
+        };
+        assert_eq!(app.endpoint.as_str(), "https://p.bitrix24.ru/rest/");
+        assert_eq!(app.client_id, "local.6650c1a2b3c4d5.12345678");
+        assert_eq!(app.client_secret.expose(), SECRET);
+        assert_eq!(app.refresh_token.expose(), REFRESH);
+        assert_eq!(app.server.as_str(), DEFAULT_OAUTH_SERVER);
+
+        let c = Bitrix24Config::from_settings(&settings(&with(&[(
+            "oauth_server",
+            json!("http://127.0.0.1:8081/oauth/token/"),
+        )])))
+        .unwrap();
+        let Ok(Credentials::OAuth(app)) = c.credentials() else {
+            panic!("not OAuth");
+        };
+        assert_eq!(app.server.as_str(), "http://127.0.0.1:8081/oauth/token/");
+    }
+
+    /// Every mix of keys but the two complete ones is refused at the source
+    /// entry, saying what to set, and never echoing a secret.
+    #[test]
+    fn exactly_one_way_to_sign_in() {
+        let webhook = (
+            "webhook_url",
+            json!(format!("https://p.bitrix24.ru/rest/1/{CODE}/")),
+        );
+        let cases: Vec<(&str, Keys, Option<&str>)> = vec![
+            ("webhook", vec![webhook.clone()], None),
+            ("oauth", oauth_keys(), None),
+            (
+                "oauth with a server",
+                with(&[(
+                    "oauth_server",
+                    json!("https://oauth.bitrix.info/oauth/token/"),
+                )]),
+                None,
+            ),
+            (
+                "nothing",
+                vec![("burst", json!(10))],
+                Some(
+                    "set either webhook_url (an incoming webhook) or client_endpoint, client_id, client_secret and refresh_token",
+                ),
+            ),
+            (
+                "both",
+                with(std::slice::from_ref(&webhook)),
+                Some(
+                    "webhook_url and client_endpoint, client_id, client_secret, refresh_token are two ways to sign in; keep one",
+                ),
+            ),
+            (
+                "webhook and a stray oauth_server",
+                vec![
+                    webhook.clone(),
+                    (
+                        "oauth_server",
+                        json!("https://oauth.bitrix.info/oauth/token/"),
+                    ),
+                ],
+                Some("remove oauth_server to use the webhook"),
+            ),
+            (
+                "webhook and a client_secret",
+                vec![webhook, ("client_secret", json!(SECRET))],
+                Some("remove client_secret to use the webhook"),
+            ),
+            (
+                "no refresh_token",
+                without(&["refresh_token"]),
+                Some(
+                    "an OAuth application needs client_endpoint, client_id, client_secret and refresh_token; missing: refresh_token",
+                ),
+            ),
+            (
+                "no client_secret nor client_id",
+                without(&["client_secret", "client_id"]),
+                Some("missing: client_id, client_secret"),
+            ),
+            (
+                "only the server",
+                vec![(
+                    "oauth_server",
+                    json!("https://oauth.bitrix.info/oauth/token/"),
+                )],
+                Some("missing: client_endpoint, client_id, client_secret, refresh_token"),
+            ),
+            (
+                "empty client_id",
+                with(&[])
+                    .into_iter()
+                    .map(|(k, v)| {
+                        if k == "client_id" {
+                            (k, json!(" "))
+                        } else {
+                            (k, v)
+                        }
+                    })
+                    .collect(),
+                Some("client_id must not be empty"),
+            ),
+            (
+                "endpoint without /rest/",
+                without(&["client_endpoint"])
+                    .into_iter()
+                    .chain([("client_endpoint", json!("https://p.bitrix24.ru"))])
+                    .collect(),
+                Some("client_endpoint must look like https://PORTAL/rest/"),
+            ),
+            (
+                "a webhook URL as the endpoint",
+                without(&["client_endpoint"])
+                    .into_iter()
+                    .chain([(
+                        "client_endpoint",
+                        json!(format!("https://p.bitrix24.ru/rest/1/{CODE}/")),
+                    )])
+                    .collect(),
+                Some("goes in webhook_url instead"),
+            ),
+            (
+                "a bad oauth_server",
+                with(&[(
+                    "oauth_server",
+                    json!(format!(
+                        "https://oauth.bitrix.info/oauth/token/?client_secret={SECRET}"
+                    )),
+                )]),
+                Some("oauth_server must look like"),
+            ),
+        ];
+        for (what, keys, want) in cases {
+            let got = Bitrix24Config::from_settings(&settings(&keys));
+            match (got, want) {
+                (Ok(_), None) => {}
+                (Ok(_), Some(want)) => panic!("{what}: accepted, wanted {want}"),
+                (Err(err), None) => panic!("{what}: {err}"),
+                (Err(err), Some(want)) => {
+                    assert_eq!(
+                        err.location,
+                        Some(Location { line: 3, column: 5 }),
+                        "{what}"
+                    );
+                    assert!(err.message.contains(want), "{what}: {err}");
+                    for secret in [CODE, SECRET, REFRESH] {
+                        assert!(!err.to_string().contains(secret), "{what}: {err}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn empty_secrets_are_refused_by_the_key() {
+        let keys: Vec<_> = without(&["client_secret"])
+            .into_iter()
+            .chain([("client_secret", json!(""))])
+            .collect();
+        let err = Bitrix24Config::from_settings(&settings(&keys)).unwrap_err();
+        assert!(
+            err.message.starts_with("client_secret: must not be empty"),
+            "{err}"
+        );
+
+        let c = Bitrix24Config::oauth(
+            EnvString("https://p.bitrix24.ru/rest/".into()),
+            EnvString("local.x".into()),
+            Secret::new(SECRET),
+            Secret::new("  "),
+        );
+        assert_eq!(c.validate().unwrap_err(), "refresh_token must not be empty");
+    }
+
+    #[test]
+    fn debug_shows_the_application_but_no_secret() {
+        let c = Bitrix24Config::oauth(
+            EnvString("https://p.bitrix24.ru/rest".into()),
+            EnvString("local.abc.123".into()),
+            Secret::new(SECRET),
+            Secret::new(REFRESH),
+        );
+        let shown = format!("{c:?}");
+        for secret in [SECRET, REFRESH] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        for visible in [
+            "https://p.bitrix24.ru/rest/",
+            "local.abc.123",
+            DEFAULT_OAUTH_SERVER,
+            "client_secret: Some([redacted])",
+            "refresh_token: Some([redacted])",
+        ] {
+            assert!(shown.contains(visible), "{visible}: {shown}");
+        }
+        let mut c = c;
+        c.client_endpoint = Some(EnvString(format!("https://p.bitrix24.ru/rest/1/{CODE}/")));
+        c.oauth_server = Some(EnvString(format!("https://o.example/?s={SECRET}")));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains(CODE) && !shown.contains(SECRET), "{shown}");
     }
 }

@@ -1,6 +1,7 @@
 //! Bitrix24 error replies turned into core [`Error`]s whose kind decides what
 //! the engine does and whose message tells the operator what to do.
 
+use crate::advice::Mode;
 use liner_sync_core::http::Reply;
 use liner_sync_core::{Error, ErrorKind};
 use reqwest::StatusCode;
@@ -18,17 +19,6 @@ pub(crate) const QUERY_LIMIT_WAIT: Duration = Duration::from_secs(1);
 /// (the official JS SDK waits at least as long).
 pub(crate) const OPERATING_LIMIT_WAIT: Duration = Duration::from_secs(10);
 
-const WEBHOOK_GONE: &str = "the webhook was deleted, expired or its code changed: create a new \
-     incoming webhook with the crm scope and put its URL in webhook_url";
-pub(crate) const NO_CRM_SCOPE: &str = "the webhook lacks the crm scope: edit the incoming webhook in \
-     Bitrix24 (Developer resources → Other → Incoming webhook), tick CRM (crm), save it and put \
-     its URL in webhook_url";
-const NO_PERMISSION: &str = "the webhook's user may not read deals and contacts: grant that \
-     user CRM read access, or create the webhook as a user who has it";
-const NO_REST: &str = "REST is not available to this webhook: the portal needs a commercial \
-     plan and the webhook's user must be an employee allowed to use REST";
-const CHECK_URL: &str =
-    "check webhook_url: it must be https://PORTAL/rest/USER_ID/CODE/ of an incoming webhook";
 const OVERLOADED: &str = "Bitrix24 blocked REST calls to this portal for overload; only \
      Bitrix24 support can lift the block";
 
@@ -68,7 +58,7 @@ impl ApiError {
     }
 
     /// `NO_AUTH_FOUND "Wrong authorization data"`, cut to a sane length.
-    fn summary(&self) -> String {
+    pub fn summary(&self) -> String {
         let one_line = self
             .description
             .split_whitespace()
@@ -85,18 +75,19 @@ impl ApiError {
 }
 
 /// Turns a non-success reply into an [`Error`]: the status and the body's
-/// `error` code pick the kind, and the message says what to do.
-pub(crate) fn parse_error(status: StatusCode, body: &[u8]) -> Error {
+/// `error` code pick the kind, and the message says what to do (which
+/// depends on how the source signs in).
+pub(crate) fn parse_error(status: StatusCode, body: &[u8], mode: Mode) -> Error {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     match parsed.as_ref().and_then(ApiError::from_json) {
-        Some(api) => classify(Some(status), &api),
-        None => unreadable(status, body),
+        Some(api) => classify(Some(status), &api, mode),
+        None => unreadable(status, body, mode),
     }
 }
 
 /// Classifies an API error; `status` is `None` for a sub-call of a `batch`,
 /// which has no status of its own.
-pub(crate) fn classify(status: Option<StatusCode>, api: &ApiError) -> Error {
+pub(crate) fn classify(status: Option<StatusCode>, api: &ApiError, mode: Mode) -> Error {
     let origin = match status {
         Some(status) => format!("HTTP {} {}", status.as_u16(), api.summary()),
         None => api.summary(),
@@ -113,21 +104,23 @@ pub(crate) fn classify(status: Option<StatusCode>, api: &ApiError) -> Error {
         .with_retry_after(QUERY_LIMIT_WAIT),
         "OPERATION_TIME_LIMIT" => with(
             ErrorKind::RateLimited,
-            "Bitrix24 blocked this method for the webhook until its 10-minute \
+            "Bitrix24 blocked this method for these credentials until its 10-minute \
              execution-time budget frees up",
         )
         .with_retry_after(OPERATING_LIMIT_WAIT),
         "OVERLOAD_LIMIT" => with(ErrorKind::Temporary, OVERLOADED),
-        "NO_AUTH_FOUND" | "INVALID_TOKEN" | "EXPIRED_TOKEN" => with(ErrorKind::Auth, WEBHOOK_GONE),
-        "INSUFFICIENT_SCOPE" | "INVALID_SCOPE" => with(ErrorKind::Auth, NO_CRM_SCOPE),
-        "INVALID_CREDENTIALS" => with(ErrorKind::Auth, NO_PERMISSION),
+        "NO_AUTH_FOUND" | "INVALID_TOKEN" | "EXPIRED_TOKEN" => {
+            with(ErrorKind::Auth, mode.credentials_refused())
+        }
+        "INSUFFICIENT_SCOPE" | "INVALID_SCOPE" => with(ErrorKind::Auth, mode.no_crm_scope()),
+        "INVALID_CREDENTIALS" => with(ErrorKind::Auth, mode.no_permission()),
         "ACCESS_DENIED" | "USER_ACCESS_ERROR" | "ALLOWED_ONLY_INTRANET_USER" => {
-            with(ErrorKind::Auth, NO_REST)
+            with(ErrorKind::Auth, mode.no_rest())
         }
         "ERROR_METHOD_NOT_FOUND" | "ERROR_MANIFEST_IS_NOT_AVAILABLE" | "PORTAL_DELETED" => {
-            with(ErrorKind::Config, CHECK_URL)
+            with(ErrorKind::Config, mode.check_address())
         }
-        "INVALID_REQUEST" => with(ErrorKind::Config, "webhook_url must start with https://"),
+        "INVALID_REQUEST" => with(ErrorKind::Config, mode.needs_https()),
         "INTERNAL_SERVER_ERROR" | "ERROR_UNEXPECTED_ANSWER" => {
             with(ErrorKind::Temporary, "Bitrix24 failed on its side")
         }
@@ -135,15 +128,15 @@ pub(crate) fn classify(status: Option<StatusCode>, api: &ApiError) -> Error {
             ErrorKind::Internal,
             "liner-sync sent a batch Bitrix24 does not accept (a bug)",
         ),
-        _ => by_status(status, &origin),
+        _ => by_status(status, &origin, mode),
     }
 }
 
-fn by_status(status: Option<StatusCode>, origin: &str) -> Error {
+fn by_status(status: Option<StatusCode>, origin: &str, mode: Mode) -> Error {
     let (kind, advice) = match status.map(|s| s.as_u16()) {
-        Some(401) => (ErrorKind::Auth, WEBHOOK_GONE),
-        Some(403) => (ErrorKind::Auth, NO_PERMISSION),
-        Some(404) => (ErrorKind::Config, CHECK_URL),
+        Some(401) => (ErrorKind::Auth, mode.credentials_refused()),
+        Some(403) => (ErrorKind::Auth, mode.no_permission()),
+        Some(404) => (ErrorKind::Config, mode.check_address()),
         Some(429) => (ErrorKind::RateLimited, "Bitrix24 asked to slow down"),
         Some(408 | 500..=599) => (ErrorKind::Temporary, "Bitrix24 failed on its side"),
         _ => (ErrorKind::InvalidData, "Bitrix24 refused the request"),
@@ -158,7 +151,7 @@ fn by_status(status: Option<StatusCode>, origin: &str) -> Error {
 
 /// A reply without a Bitrix24 error object: an HTML page, broken JSON, or JSON
 /// of another shape.
-fn unreadable(status: StatusCode, body: &[u8]) -> Error {
+fn unreadable(status: StatusCode, body: &[u8], mode: Mode) -> Error {
     let reply = Reply {
         status,
         retry_after: None,
@@ -167,12 +160,54 @@ fn unreadable(status: StatusCode, body: &[u8]) -> Error {
     };
     let origin = format!("HTTP {} {}", status.as_u16(), reply.snippet());
     match status.as_u16() {
-        401 | 403 | 404 | 429 => by_status(Some(status), &origin),
+        401 | 403 | 404 | 429 => by_status(Some(status), &origin, mode),
         _ => match reply.json::<Value>(TARGET) {
             Err(garbled) => garbled,
-            Ok(_) => by_status(Some(status), &origin),
+            Ok(_) => by_status(Some(status), &origin, mode),
         },
     }
+}
+
+/// `reply` with every one of `secrets` in its body replaced by `[redacted]`.
+/// Done before any of the body is cut into a message: a cut could leave part
+/// of a secret that [`redact`] no longer recognises.
+pub(crate) fn redact_reply<'a>(
+    mut reply: Reply,
+    secrets: impl IntoIterator<Item = &'a str>,
+) -> Reply {
+    let text = String::from_utf8_lossy(&reply.body);
+    let found: Vec<&str> = secrets
+        .into_iter()
+        .filter(|s| !s.is_empty() && text.contains(s))
+        .collect();
+    if found.is_empty() {
+        return reply;
+    }
+    let mut clean = text.into_owned();
+    for secret in found {
+        clean = clean.replace(secret, "[redacted]");
+    }
+    reply.body = clean.into_bytes();
+    reply
+}
+
+/// `err` with every one of `secrets` replaced by `[redacted]`, should a
+/// server have echoed one back. Kind, target and wait stay.
+pub(crate) fn redact<'a>(err: Error, secrets: impl IntoIterator<Item = &'a str>) -> Error {
+    let mut message = err.message().to_owned();
+    for secret in secrets.into_iter().filter(|s| !s.is_empty()) {
+        if message.contains(secret) {
+            message = message.replace(secret, "[redacted]");
+        }
+    }
+    if message == err.message() {
+        return err;
+    }
+    let mut clean = Error::new(err.kind(), message).with_target(err.target().unwrap_or(TARGET));
+    if let Some(wait) = err.retry_after() {
+        clean = clean.with_retry_after(wait);
+    }
+    clean
 }
 
 #[cfg(test)]
@@ -183,7 +218,11 @@ mod tests {
     const COLLECTION: &str = include_str!("../testdata/error_responses_collection.json");
 
     fn kind_of(status: u16, body: &str) -> Error {
-        parse_error(StatusCode::from_u16(status).unwrap(), body.as_bytes())
+        parse_error(
+            StatusCode::from_u16(status).unwrap(),
+            body.as_bytes(),
+            Mode::Webhook,
+        )
     }
 
     #[test]
@@ -366,7 +405,7 @@ mod tests {
                 continue;
             }
             let body = serde_json::to_vec(&case["body"]).unwrap();
-            let e = parse_error(status, &body);
+            let e = parse_error(status, &body, Mode::Webhook);
             let code = case["body"]["error"].as_str().unwrap();
             let want = match code {
                 "QUERY_LIMIT_EXCEEDED" | "OPERATION_TIME_LIMIT" => ErrorKind::RateLimited,
@@ -410,6 +449,106 @@ mod tests {
         assert_eq!(ApiError::from_json(&json!([1])), None);
     }
 
+    #[test]
+    fn oauth_sources_are_told_to_fix_the_application_not_a_webhook() {
+        use ErrorKind::*;
+        let cases: &[(u16, &str, ErrorKind, &str)] = &[
+            (
+                401,
+                r#"{"error":"NO_AUTH_FOUND","error_description":"Wrong authorization data"}"#,
+                Auth,
+                "authorise the application again",
+            ),
+            (
+                401,
+                r#"{"error":"expired_token","error_description":"The access token provided has expired"}"#,
+                Auth,
+                "put the new refresh_token in the config",
+            ),
+            (
+                403,
+                r#"{"error":"insufficient_scope","error_description":""}"#,
+                Auth,
+                "Local application), tick CRM (crm)",
+            ),
+            (
+                403,
+                r#"{"error":"INVALID_CREDENTIALS","error_description":"Invalid request credentials"}"#,
+                Auth,
+                "the user who authorised the application",
+            ),
+            (
+                403,
+                r#"{"error":"ACCESS_DENIED","error_description":"REST API is available only on commercial plans"}"#,
+                Auth,
+                "commercial plan",
+            ),
+            (
+                404,
+                r#"{"error":"ERROR_METHOD_NOT_FOUND","error_description":"Method not found!"}"#,
+                Config,
+                "check client_endpoint",
+            ),
+            (
+                400,
+                r#"{"error":"INVALID_REQUEST","error_description":"Https required."}"#,
+                Config,
+                "client_endpoint must start with https://",
+            ),
+            (
+                401,
+                "<html><title>Unauthorized</title></html>",
+                Auth,
+                "authorise the application again",
+            ),
+        ];
+        for (status, body, kind, needle) in cases {
+            let e = parse_error(
+                StatusCode::from_u16(*status).unwrap(),
+                body.as_bytes(),
+                Mode::OAuth,
+            );
+            assert_eq!(e.kind(), *kind, "{status} {body}: {e}");
+            assert!(e.message().contains(needle), "{status} {body}: {e}");
+            assert!(!e.message().contains("webhook"), "{e}");
+        }
+    }
+
+    #[test]
+    fn redact_reply_cleans_the_whole_body_before_it_is_cut() {
+        let body = format!("<title>{}tok-1234567890</title>", "x".repeat(150));
+        let reply = Reply {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            retry_after: None,
+            location: None,
+            body: body.into_bytes(),
+        };
+        let clean = redact_reply(reply.clone(), ["tok-1234567890"]);
+        assert!(!clean.snippet().contains("tok-"), "{}", clean.snippet());
+        assert!(
+            reply.snippet().contains("tok-"),
+            "the cut would have left a part"
+        );
+        let same = redact_reply(reply.clone(), ["absent", ""]);
+        assert_eq!(same.body, reply.body);
+    }
+
+    #[test]
+    fn redact_replaces_every_secret_and_keeps_the_rest() {
+        let e = Error::temporary("token tok-1 and tok-2 at /x?auth=tok-1")
+            .with_target(TARGET)
+            .with_retry_after(Duration::from_secs(3));
+        let e = redact(e, ["tok-1", "", "tok-2", "absent"]);
+        assert_eq!(
+            e.message(),
+            "token [redacted] and [redacted] at /x?auth=[redacted]"
+        );
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert!(e.is_temporary());
+        let untouched = redact(Error::auth("nothing secret"), ["tok-1"]);
+        assert_eq!(untouched.message(), "nothing secret");
+    }
+
     fn any_body() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
         use proptest::prelude::*;
         prop_oneof![
@@ -421,7 +560,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn any_reply_becomes_an_error_without_panicking(status in 300u16..600, body in any_body()) {
-            let e = parse_error(StatusCode::from_u16(status).unwrap(), &body);
+            let e = parse_error(StatusCode::from_u16(status).unwrap(), &body, Mode::OAuth);
             proptest::prop_assert_eq!(e.target(), Some(TARGET));
             proptest::prop_assert!(!e.message().is_empty());
             proptest::prop_assert!(!e.message().contains('\n'), "{}", e.message());

@@ -3,6 +3,7 @@
 //! are keyset pages over the same filter and order, so they hold the same
 //! deals; rows are still matched by id, never by position.
 
+use crate::advice::Mode;
 use crate::batch::{BatchReply, Command, Outcome};
 use crate::cursor::Position;
 use crate::deal_list;
@@ -51,8 +52,9 @@ pub(crate) struct Listed {
 
 impl Listed {
     /// Takes the page's two results out of `reply`. A list that failed or
-    /// did not come back is an error; links that did are logged and left out.
-    pub fn take(source: &str, after: u64, reply: &mut BatchReply) -> Result<Self> {
+    /// did not come back is an error (advice for `mode`); links that did are
+    /// logged and left out.
+    pub fn take(source: &str, after: u64, reply: &mut BatchReply, mode: Mode) -> Result<Self> {
         let rows = match reply.take(LIST) {
             Outcome::Done(rows) if mapping::rows(Some(&rows)).is_some() => rows,
             Outcome::Done(_) => {
@@ -63,7 +65,7 @@ impl Listed {
                 .with_target(TARGET));
             }
             Outcome::Failed(api) => {
-                return Err(error::classify(None, &api).context(format_args!("batch {LIST}")));
+                return Err(error::classify(None, &api, mode).context(format_args!("batch {LIST}")));
             }
             Outcome::Missing => {
                 return Err(Error::invalid_data(format!(
@@ -138,7 +140,7 @@ mod tests {
             "links": {"items": [{"id": 7, "contactIds": [55, 54]}]},
             "contacts_0": []
         }}));
-        let listed = Listed::take("b24", 6, &mut r).unwrap();
+        let listed = Listed::take("b24", 6, &mut r, Mode::Webhook).unwrap();
         assert_eq!(listed.rows, json!([{"ID": "7", "CONTACT_ID": "55"}]));
         assert_eq!(
             listed.links.map(|l| l.to_value()),
@@ -154,7 +156,7 @@ mod tests {
             json!({"result": {"list": []}}),
             json!({"result": {"list": [], "links": [1, 2]}}),
         ] {
-            let listed = Listed::take("b24", 6, &mut reply(links.clone())).unwrap();
+            let listed = Listed::take("b24", 6, &mut reply(links.clone()), Mode::Webhook).unwrap();
             assert_eq!((listed.rows, listed.links), (json!([]), None), "{links}");
         }
     }
@@ -173,7 +175,7 @@ mod tests {
             ),
         ];
         for (value, needle) in cases {
-            let err = Listed::take("b24", 6, &mut reply(value)).unwrap_err();
+            let err = Listed::take("b24", 6, &mut reply(value), Mode::Webhook).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidData, "{err}");
             assert!(err.to_string().contains(needle), "{err}");
         }

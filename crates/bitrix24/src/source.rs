@@ -8,7 +8,7 @@ use crate::config::Bitrix24Config;
 use crate::contacts;
 use crate::cursor::Position;
 use crate::deal_list::{self, PAGE_SIZE, rows_with_ids};
-use crate::error::{self, NO_CRM_SCOPE, TARGET};
+use crate::error::{self, TARGET};
 use crate::links::{self, Links};
 use crate::listed::{self, Listed};
 use crate::mapping;
@@ -16,14 +16,16 @@ use crate::next_page::NextPage;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use liner_sync_core::{
-    Capabilities, CrmKind, CrmSource, Cursor, Deal, Error, FetchRequest, Page, Result, StartFrom,
+    Capabilities, CrmKind, CrmSource, Cursor, Deal, Error, FetchRequest, Page, Result,
+    SourceContext, StartFrom,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::fmt;
 use tracing::{debug, warn};
 
-/// A Bitrix24 portal read through an incoming webhook.
+/// A Bitrix24 portal read through an incoming webhook or as an OAuth
+/// application.
 pub struct Bitrix24Source {
     name: String,
     config: Bitrix24Config,
@@ -31,12 +33,14 @@ pub struct Bitrix24Source {
 }
 
 impl Bitrix24Source {
-    /// A source named `name`; fails when `config` does not validate.
-    pub fn new(name: &str, config: Bitrix24Config) -> Result<Self> {
+    /// A source named `name`; fails when `config` does not validate. An
+    /// OAuth source keeps its rotated tokens in `context.vault` (the state
+    /// file); a webhook source does not use `context`. Nothing is sent yet.
+    pub fn new(name: &str, config: Bitrix24Config, context: &SourceContext) -> Result<Self> {
         config
             .validate()
             .map_err(|m| Error::config(format!("source {name}: {m}")).with_target(TARGET))?;
-        let client = Client::new(name, &config)?;
+        let client = Client::new(name, &config, context)?;
         Ok(Self {
             name: name.to_owned(),
             config,
@@ -87,7 +91,7 @@ impl Bitrix24Source {
             batch.push_command(command);
         }
         let mut reply = self.client.batch(&batch).await?;
-        Listed::take(&self.name, after, &mut reply)
+        Listed::take(&self.name, after, &mut reply, self.client.mode())
     }
 
     fn failed(&self, err: Error) -> Error {
@@ -135,7 +139,7 @@ impl Bitrix24Source {
         let scope = self.client.call("scope", &json!({})).await?;
         let scopes = mapping::rows(Some(&scope.result)).unwrap_or_default();
         if !scopes.iter().any(|s| s.as_str() == Some("crm")) {
-            return Err(Error::auth(NO_CRM_SCOPE).with_target(TARGET));
+            return Err(Error::auth(self.client.mode().no_crm_scope()).with_target(TARGET));
         }
         let probe = json!({"filter": {"ID": 0}, "select": ["ID"], "start": -1});
         self.client.call(deal_list::METHOD, &probe).await?;
@@ -225,7 +229,8 @@ impl Bitrix24Source {
             )
             .await?;
         let next = next_after.map(|a| {
-            let listed = rest.map(|mut reply| Listed::take(&self.name, a, &mut reply));
+            let listed =
+                rest.map(|mut reply| Listed::take(&self.name, a, &mut reply, self.client.mode()));
             NextPage::prefetched(&self.name, a, listed)
         });
         debug!(
@@ -262,7 +267,7 @@ impl Bitrix24Source {
             Outcome::Done(_) => return Ok(None),
             Outcome::Failed(api) if api.is_not_found() => return Ok(None),
             Outcome::Failed(api) => {
-                return Err(error::classify(None, &api).context("batch deal"));
+                return Err(error::classify(None, &api, self.client.mode()).context("batch deal"));
             }
             Outcome::Missing => {
                 return Err(Error::invalid_data(

@@ -1,6 +1,6 @@
 //! Retries, failures and odd replies.
 
-use crate::portal::{CODE, Portal, config, harness, time};
+use crate::portal::{CODE, Portal, config, context, harness, time};
 use liner_sync_bitrix24::Bitrix24Source;
 use liner_sync_core::{Continuation, CrmSource, Cursor, ErrorKind, NothingSeen};
 use serde_json::json;
@@ -176,7 +176,7 @@ async fn a_renamed_portal_is_followed_and_remembered() {
         })
         .mount(&old)
         .await;
-    let source = Bitrix24Source::new("b24", config(&old.uri())).unwrap();
+    let source = Bitrix24Source::new("b24", config(&old.uri()), &context()).unwrap();
     let page = source
         .fetch(liner_sync_core::FetchRequest {
             cursor: &start(),

@@ -1,9 +1,12 @@
 //! The Bitrix24 source against a scripted portal (wiremock): which requests
-//! it sends, how it pages, retries and fails, and that the webhook code never
-//! leaks.
+//! it sends, how it pages, retries and fails, how it signs in as an OAuth
+//! application, and that no secret ever leaks.
 
+mod app;
 mod errors;
 mod logs;
+mod oauth;
+mod oauth_secrets;
 mod paging;
 mod portal;
 mod secrets;

@@ -6,7 +6,10 @@
 
 use liner_sync_bitrix24::{Bitrix24Config, Bitrix24Source};
 use liner_sync_core::config::{HumanDuration, Rate, Secret};
-use liner_sync_core::{Continuation, CrmSource, Cursor, FetchRequest, Page, Result, SeenDeals};
+use liner_sync_core::state::StateStore;
+use liner_sync_core::{
+    Continuation, CrmSource, Cursor, FetchRequest, Page, Result, SeenDeals, SourceContext,
+};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -79,7 +82,9 @@ impl Portal {
             .insert(id, contacts.iter().map(|(contact, _)| *contact).collect());
     }
 
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    /// Answers one request: the method is the last path segment, the
+    /// parameters are the JSON body.
+    pub fn respond(&self, request: &Request) -> ResponseTemplate {
         let method = request
             .url
             .path()
@@ -278,6 +283,13 @@ pub struct Harness {
     pub portal: Arc<Portal>,
 }
 
+/// A context with a fresh in-memory state file as the token vault.
+pub fn context() -> SourceContext {
+    SourceContext {
+        vault: Arc::new(StateStore::in_memory().expect("an in-memory state")),
+    }
+}
+
 /// A config for the portal at `uri`: no client-side rate limit, quick failures.
 pub fn config(uri: &str) -> Bitrix24Config {
     let mut config = Bitrix24Config::new(Secret::new(format!("{uri}/rest/1/{CODE}/")));
@@ -298,7 +310,8 @@ pub async fn harness(portal: Portal) -> Harness {
         .with_priority(10)
         .mount(&server)
         .await;
-    let source = Bitrix24Source::new("b24", config(&server.uri())).expect("valid config");
+    let source =
+        Bitrix24Source::new("b24", config(&server.uri()), &context()).expect("valid config");
     Harness {
         server,
         source,

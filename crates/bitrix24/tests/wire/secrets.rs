@@ -1,7 +1,7 @@
 //! The webhook code appears in no `Debug` output, error message or log line.
 
 use crate::logs::Captured;
-use crate::portal::{CODE, Portal, config, harness};
+use crate::portal::{CODE, Portal, config, context, harness};
 use liner_sync_bitrix24::{Bitrix24Config, Bitrix24Source};
 use liner_sync_core::config::{HumanDuration, Location, Secret, SourceSettings};
 use liner_sync_core::{CrmSource, Cursor, Error, FetchRequest, NothingSeen};
@@ -47,7 +47,7 @@ async fn failing(response: ResponseTemplate) -> (MockServer, Bitrix24Source) {
     let mut config = config(&server.uri());
     config.max_attempts = 2;
     config.timeout = HumanDuration(Duration::from_millis(300));
-    let source = Bitrix24Source::new("b24", config).unwrap();
+    let source = Bitrix24Source::new("b24", config, &context()).unwrap();
     (server, source)
 }
 
@@ -93,7 +93,7 @@ async fn the_webhook_code_never_leaks() {
         .port();
     let mut refused = config(&format!("http://127.0.0.1:{port}"));
     refused.max_attempts = 1;
-    let source = Bitrix24Source::new("b24", refused).unwrap();
+    let source = Bitrix24Source::new("b24", refused, &context()).unwrap();
     assert_error_clean("connection refused", &fetch(&source).await.unwrap_err());
 
     for bad in [
@@ -104,7 +104,7 @@ async fn the_webhook_code_never_leaks() {
     ] {
         let config = Bitrix24Config::new(Secret::new(bad.clone()));
         assert_clean("bad config Debug", &format!("{config:?}"));
-        let err = Bitrix24Source::new("b24", config).unwrap_err();
+        let err = Bitrix24Source::new("b24", config, &context()).unwrap_err();
         assert_error_clean("Bitrix24Source::new", &err);
         let mut settings = SourceSettings::new(Location { line: 1, column: 1 });
         settings.insert(
