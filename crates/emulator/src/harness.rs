@@ -4,11 +4,12 @@ use std::io;
 use std::sync::Arc;
 
 use axum::{Router, middleware};
+use tokio::net::TcpListener;
 
 use crate::faults::Faults;
 use crate::observe::{Observer, observe};
 use crate::record::{RecordedRequest, Recorder};
-use crate::server::{ServerHandle, serve};
+use crate::server::{ServerHandle, bind, serve};
 use crate::system::FakeSystem;
 
 /// The shared half of a fake; the system-specific half holds the data.
@@ -28,6 +29,17 @@ impl Harness {
         faults: Arc<Faults>,
         port: u16,
     ) -> io::Result<Self> {
+        Self::start_on(Listener::bind(port).await?, system, routes, faults)
+    }
+
+    /// As [`Harness::start`], on a listener bound beforehand (for a fake
+    /// whose replies carry its own URL).
+    pub fn start_on<S: FakeSystem>(
+        listener: Listener,
+        system: Arc<S>,
+        routes: Router,
+        faults: Arc<Faults>,
+    ) -> io::Result<Self> {
         let recorder = Arc::new(Recorder::default());
         let observer = Arc::new(Observer {
             system,
@@ -35,7 +47,7 @@ impl Harness {
             recorder: recorder.clone(),
         });
         let router = routes.layer(middleware::from_fn_with_state(observer, observe::<S>));
-        let server = serve(router, port).await?;
+        let server = serve(listener.0, router)?;
         Ok(Harness {
             faults,
             recorder,
@@ -61,5 +73,21 @@ impl Harness {
     /// Forgets every request so far.
     pub fn clear_requests(&self) {
         self.recorder.clear();
+    }
+}
+
+/// A bound, not yet serving, socket on 127.0.0.1.
+#[derive(Debug)]
+pub(crate) struct Listener(TcpListener);
+
+impl Listener {
+    /// Binds `127.0.0.1:port` (0 = any free port).
+    pub async fn bind(port: u16) -> io::Result<Self> {
+        Ok(Listener(bind(port).await?))
+    }
+
+    /// `http://127.0.0.1:PORT`, as the harness will report it.
+    pub fn base_url(&self) -> io::Result<String> {
+        Ok(format!("http://{}", self.0.local_addr()?))
     }
 }

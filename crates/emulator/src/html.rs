@@ -11,6 +11,7 @@ pub(crate) fn nginx_error_page(status: u16) -> Response {
         503 => "Service Temporarily Unavailable",
         504 => "Gateway Time-out",
         500 => "Internal Server Error",
+        403 => "Forbidden",
         _ => "Error",
     };
     let body = format!(

@@ -1,13 +1,15 @@
 //! Faithful local fakes of the systems liner-sync talks to, served over
 //! 127.0.0.1 for tests, the demo and benchmarks.
 //!
-//! One folder per faked system (`bitrix24/`, `liner/`); what they share lives
-//! beside them: the seeded data generator (`data/`), fault injection
-//! ([`Faults`]), the request log ([`RecordedRequest`]), PHP-style request
-//! parameters (`params/`) and the HTTP server start-up.
+//! One folder per faked system (`amocrm/`, `bitrix24/`, `liner/`); what they
+//! share lives beside them: the seeded data generator and the CRM store
+//! (`data/`), fault injection ([`Faults`]), the request log
+//! ([`RecordedRequest`]), PHP-style request parameters (`params/`), OAuth
+//! token rotation (`tokens/`), the rate limiter and the HTTP server start-up.
 
 #![deny(missing_docs)]
 
+mod amocrm;
 mod bitrix24;
 mod data;
 mod faults;
@@ -24,8 +26,10 @@ mod rng;
 mod sandbox;
 mod server;
 mod system;
+mod tokens;
 
-pub use bitrix24::{Bitrix24Fake, Bitrix24Options};
+pub use amocrm::{AmoAuth, AmoFake, AmoOptions};
+pub use bitrix24::{Bitrix24Fake, Bitrix24OAuth, Bitrix24Options};
 pub use data::{DataSet, Expected, FakeContact, FakeDeal};
 pub use faults::Faults;
 pub use liner::{LinerFake, LinerOptions, ReceivedLead, SyncIdFormat};

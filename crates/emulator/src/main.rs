@@ -1,6 +1,6 @@
-//! `liner-sync-emulator`: a fake Bitrix24 portal full of generated deals and
-//! a fake Liner, on 127.0.0.1, until Ctrl-C. Prints a liner-sync config that
-//! points at them.
+//! `liner-sync-emulator`: a fake Bitrix24 portal and a fake amoCRM account
+//! full of generated deals, and a fake Liner, on 127.0.0.1, until Ctrl-C.
+//! Prints a liner-sync config that points at them.
 
 use chrono::{DateTime, FixedOffset};
 use clap::Parser;
@@ -14,6 +14,10 @@ struct Args {
     /// How many deals the fake Bitrix24 portal holds.
     #[arg(long, default_value_t = 200)]
     deals: usize,
+    /// How many leads the fake amoCRM account holds (default: as many as
+    /// `--deals`).
+    #[arg(long)]
+    amo_deals: Option<usize>,
     /// Seed of the generated data (same seed, same deals).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -23,6 +27,12 @@ struct Args {
     /// Port of the fake Bitrix24 (0 = any free port).
     #[arg(long, default_value_t = 0)]
     bitrix_port: u16,
+    /// Port of the fake amoCRM (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    amo_port: u16,
+    /// The long-lived token the fake amoCRM accepts.
+    #[arg(long, default_value = "amo-long-lived-test-token")]
+    amo_token: String,
     /// Port of the fake Liner (0 = any free port).
     #[arg(long, default_value_t = 0)]
     liner_port: u16,
@@ -42,9 +52,12 @@ async fn main() -> io::Result<()> {
     let args = Args::parse();
     let sandbox = Sandbox::start(SandboxOptions {
         deals: args.deals,
+        amo_deals: args.amo_deals,
         seed: args.seed,
         first_created: args.first_created,
         bitrix_port: args.bitrix_port,
+        amo_port: args.amo_port,
+        amo_token: args.amo_token.clone(),
         liner_port: args.liner_port,
         api_key: args.api_key.clone(),
         liner_rate: args.liner_rate,
@@ -61,21 +74,25 @@ async fn main() -> io::Result<()> {
         |r| format!("{}/s", r.floor().max(1.0)),
     );
     println!("Bitrix24 webhook: {}", sandbox.bitrix.webhook_url());
+    println!("amoCRM base URL:  {}", sandbox.amo.base_url());
+    println!("amoCRM token:     {}", args.amo_token);
     println!("Liner:            {}", sandbox.liner.base_url());
     println!(
-        "{} deals (seed {}), {} without a callable phone\n",
+        "{} deals (seed {}; {} of them amoCRM leads), {} without a callable phone\n",
         sandbox.deals,
         args.seed,
+        sandbox.amo_deals,
         sandbox.deals - sandbox.callable
     );
     println!("# liner-sync config: save as sync.yaml and run `liner-sync run --config sync.yaml`");
     print!("{}", sandbox.config_yaml("liner-sync-demo.db", &rate));
-    println!("\nCtrl-C stops both fakes.");
+    println!("\nCtrl-C stops the fakes.");
     tokio::signal::ctrl_c().await?;
     println!(
-        "Liner accepted {} leads; Bitrix24 answered {} requests.",
+        "Liner accepted {} leads; Bitrix24 answered {} requests, amoCRM {}.",
         sandbox.liner.received().len(),
-        sandbox.bitrix.requests().len()
+        sandbox.bitrix.requests().len(),
+        sandbox.amo.requests().len()
     );
     Ok(())
 }

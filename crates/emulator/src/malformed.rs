@@ -4,9 +4,9 @@
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// A 200 `application/json` reply holding `body` cut at a point chosen by
+/// A 200 reply of `content_type` holding `body` cut at a point chosen by
 /// `cut`, always before its last character so it never parses.
-pub(crate) fn truncated_json(body: &str, cut: u64) -> Response {
+pub(crate) fn truncated_json(body: &str, content_type: &'static str, cut: u64) -> Response {
     let boundaries: Vec<usize> = body
         .char_indices()
         .map(|(i, _)| i)
@@ -18,7 +18,7 @@ pub(crate) fn truncated_json(body: &str, cut: u64) -> Response {
     };
     (
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        [(header::CONTENT_TYPE, content_type)],
         body[..end].to_owned(),
     )
         .into_response()
@@ -32,7 +32,7 @@ mod tests {
     async fn never_parses() {
         let body = r#"{"success":true,"message":"","data":["ы"]}"#;
         for cut in 0..200 {
-            let reply = truncated_json(body, cut);
+            let reply = truncated_json(body, "application/json", cut);
             let bytes = axum::body::to_bytes(reply.into_body(), usize::MAX)
                 .await
                 .unwrap();

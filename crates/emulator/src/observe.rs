@@ -62,6 +62,8 @@ fn fault_reply<S: FakeSystem>(system: &S, fault: Fault) -> Response {
                 .unwrap_or(502);
             nginx_error_page(status)
         }
-        Fault::Malformed { cut } => truncated_json(system.sample_body(), cut),
+        Fault::Malformed { cut } => {
+            truncated_json(system.sample_body(), system.sample_content_type(), cut)
+        }
     }
 }

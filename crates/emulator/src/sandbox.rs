@@ -1,16 +1,28 @@
-//! A fake Bitrix24 portal full of generated deals and a fake Liner, started
-//! together, with a liner-sync configuration that points at them. Used by
-//! `liner-sync demo` and by the `liner-sync-emulator` binary.
+//! A fake Bitrix24 portal and a fake amoCRM account full of generated deals,
+//! and a fake Liner, started together, with a liner-sync configuration that
+//! points at them. Used by `liner-sync demo` and by the `liner-sync-emulator`
+//! binary.
 
-use crate::{Bitrix24Fake, Bitrix24Options, DataSet, LinerFake, LinerOptions, SyncIdFormat};
+use crate::{
+    AmoAuth, AmoFake, AmoOptions, Bitrix24Fake, Bitrix24Options, DataSet, LinerFake, LinerOptions,
+    SyncIdFormat,
+};
 use chrono::{DateTime, Duration, FixedOffset};
 use std::io;
+
+/// How far the amoCRM account's data seed is from the portal's.
+const AMO_SEED_OFFSET: u64 = 1_000;
+/// How far the amoCRM lead ids are from the portal's deal ids.
+const AMO_ID_OFFSET: u64 = 20_000_000;
 
 /// What to start.
 #[derive(Debug, Clone)]
 pub struct SandboxOptions {
     /// Deals in the portal.
     pub deals: usize,
+    /// Leads in the amoCRM account (`None`: as many as `deals`). Their data
+    /// has its own seed and ids from 20 000 000 + `first_id`.
+    pub amo_deals: Option<usize>,
     /// Seed of the generated data (same seed, same deals).
     pub seed: u64,
     /// Id of the first deal.
@@ -19,6 +31,10 @@ pub struct SandboxOptions {
     pub first_created: DateTime<FixedOffset>,
     /// Port of the fake Bitrix24 (0: any free port).
     pub bitrix_port: u16,
+    /// Port of the fake amoCRM (0: any free port).
+    pub amo_port: u16,
+    /// The long-lived token the fake amoCRM accepts.
+    pub amo_token: String,
     /// Port of the fake Liner (0: any free port).
     pub liner_port: u16,
     /// The API key the fake Liner accepts.
@@ -33,11 +49,14 @@ impl Default for SandboxOptions {
     fn default() -> Self {
         Self {
             deals: 200,
+            amo_deals: None,
             seed: 1,
             first_id: 1,
             first_created: DateTime::parse_from_rfc3339("2026-11-02T09:00:00+03:00")
                 .unwrap_or_default(),
             bitrix_port: 0,
+            amo_port: 0,
+            amo_token: "amo-long-lived-test-token".to_owned(),
             liner_port: 0,
             api_key: "liner-test-api-key".to_owned(),
             liner_rate: None,
@@ -46,21 +65,28 @@ impl Default for SandboxOptions {
     }
 }
 
-/// Both fakes, running until dropped.
+/// The fakes, running until dropped.
 pub struct Sandbox {
     /// The fake portal.
     pub bitrix: Bitrix24Fake,
+    /// The fake amoCRM account.
+    pub amo: AmoFake,
     /// The fake Liner.
     pub liner: LinerFake,
-    /// Deals generated.
+    /// Deals generated, in both CRMs together.
     pub deals: usize,
-    /// Generated deals that have a callable phone (the rest must be rejected).
+    /// Generated deals, in both CRMs together, that have a callable phone
+    /// (the rest must be rejected).
     pub callable: usize,
+    /// The amoCRM account's share of `deals`.
+    pub amo_deals: usize,
+    /// The amoCRM account's share of `callable`.
+    pub amo_callable: usize,
     options: SandboxOptions,
 }
 
 impl Sandbox {
-    /// Generates the data and starts both fakes on 127.0.0.1.
+    /// Generates the data and starts the fakes on 127.0.0.1.
     pub async fn start(options: SandboxOptions) -> io::Result<Sandbox> {
         let data = DataSet::generate(
             options.seed,
@@ -68,16 +94,27 @@ impl Sandbox {
             options.first_id,
             options.first_created,
         );
-        let deals = data.deals.len();
-        let callable = data
-            .deals
-            .iter()
-            .filter(|d| d.expected.phone.is_some())
-            .count();
+        let amo_data = DataSet::generate(
+            options.seed.wrapping_add(AMO_SEED_OFFSET),
+            options.amo_deals.unwrap_or(options.deals),
+            options.first_id.saturating_add(AMO_ID_OFFSET),
+            options.first_created,
+        );
+        let (amo_deals, amo_callable) = counts(&amo_data);
+        let (bitrix_deals, bitrix_callable) = counts(&data);
         let bitrix = Bitrix24Fake::start(Bitrix24Options {
             data,
             port: options.bitrix_port,
             ..Bitrix24Options::default()
+        })
+        .await?;
+        let amo = AmoFake::start(AmoOptions {
+            data: amo_data,
+            auth: AmoAuth::LongLived {
+                token: options.amo_token.clone(),
+            },
+            port: options.amo_port,
+            ..AmoOptions::default()
         })
         .await?;
         let liner = LinerFake::start(LinerOptions {
@@ -90,25 +127,43 @@ impl Sandbox {
         .await?;
         Ok(Sandbox {
             bitrix,
+            amo,
             liner,
-            deals,
-            callable,
+            deals: bitrix_deals + amo_deals,
+            callable: bitrix_callable + amo_callable,
+            amo_deals,
+            amo_callable,
             options,
         })
     }
 
-    /// A liner-sync configuration for these fakes: state in `state_path`,
-    /// leads at `liner_rate_limit` (`"10/s"`), every generated deal new.
+    /// A liner-sync configuration for these fakes: sources `b24` (the
+    /// webhook) and `amo` (the base URL and long-lived token), state in
+    /// `state_path`, leads at `liner_rate_limit` (`"10/s"`), every generated
+    /// deal new.
     pub fn config_yaml(&self, state_path: &str, liner_rate_limit: &str) -> String {
         let start_from = (self.options.first_created - Duration::days(1)).to_rfc3339();
         format!(
             "liner:\n  base_url: {liner}\n  api_key: {key}\n  rate_limit: {liner_rate_limit}\n\
              state:\n  path: {state_path}\n\
              defaults:\n  order_id: 101\n  order_code: main\n  utc_offset: 3\n\
-             sources:\n  - name: b24\n    kind: bitrix24\n    webhook_url: {webhook}\n    start_from: {start_from}\n",
+             sources:\n  - name: b24\n    kind: bitrix24\n    webhook_url: {webhook}\n    start_from: {start_from}\n\
+             \x20 - name: amo\n    kind: amocrm\n    base_url: {amo}\n    access_token: {amo_token}\n    start_from: {start_from}\n",
             liner = self.liner.base_url(),
             key = self.options.api_key,
             webhook = self.bitrix.webhook_url(),
+            amo = self.amo.base_url(),
+            amo_token = self.options.amo_token,
         )
     }
+}
+
+/// Deals in `data`, and how many of them have a callable phone.
+fn counts(data: &DataSet) -> (usize, usize) {
+    let callable = data
+        .deals
+        .iter()
+        .filter(|d| d.expected.phone.is_some())
+        .count();
+    (data.deals.len(), callable)
 }

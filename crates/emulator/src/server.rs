@@ -31,9 +31,14 @@ impl Drop for ServerHandle {
     }
 }
 
-/// Binds `127.0.0.1:port` (0 = any free port) and serves `router` there.
-pub(crate) async fn serve(router: Router, port: u16) -> io::Result<ServerHandle> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
+/// Binds `127.0.0.1:port` (0 = any free port), so the address is known
+/// before the router that may need it is built.
+pub(crate) async fn bind(port: u16) -> io::Result<TcpListener> {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await
+}
+
+/// Serves `router` on `listener`.
+pub(crate) fn serve(listener: TcpListener, router: Router) -> io::Result<ServerHandle> {
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -23,4 +23,9 @@ pub(crate) trait FakeSystem: Send + Sync + 'static {
 
     /// A typical success body, cut short for malformed replies.
     fn sample_body(&self) -> &'static str;
+
+    /// The `Content-Type` a success body carries.
+    fn sample_content_type(&self) -> &'static str {
+        "application/json; charset=utf-8"
+    }
 }

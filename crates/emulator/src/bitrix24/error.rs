@@ -28,6 +28,39 @@ impl ApiError {
         Self::new(401, "NO_AUTH_FOUND", "Wrong authorization data")
     }
 
+    /// 401: an OAuth access token past its lifetime; refresh and retry.
+    pub fn expired_token() -> Self {
+        Self::new(
+            401,
+            "expired_token",
+            "The access token provided has expired",
+        )
+    }
+
+    /// 401: an `auth` value that is no access token of this portal.
+    pub fn invalid_token() -> Self {
+        Self::new(401, "invalid_token", "The access token provided is invalid")
+    }
+
+    /// 400 from the OAuth server: the refresh token (or code) is expired,
+    /// revoked, already exchanged or unknown; the user must authorise again.
+    /// 400 as RFC 6749 §5.2 says, and as the official PHP SDK expects
+    /// (`ApiLevelErrorHandler::handleOAuthError`).
+    pub fn invalid_grant() -> Self {
+        Self::new(400, "invalid_grant", "Invalid grant")
+    }
+
+    /// 401 from the OAuth server: wrong `client_id` or `client_secret` (the
+    /// official PHP SDK reads `invalid_client` from a 401).
+    pub fn invalid_client() -> Self {
+        Self::new(401, "invalid_client", "Invalid client")
+    }
+
+    /// 400 from the OAuth server: a missing or unsupported parameter.
+    pub fn oauth_invalid_request(description: impl Into<String>) -> Self {
+        Self::new(400, "invalid_request", description)
+    }
+
     /// 403: the webhook's user lacks permissions.
     pub fn invalid_credentials() -> Self {
         Self::new(403, "INVALID_CREDENTIALS", "Invalid request credentials")
@@ -50,6 +83,11 @@ impl ApiError {
     /// 500: the portal failed.
     pub fn internal(status: u16) -> Self {
         Self::new(status, "INTERNAL_SERVER_ERROR", "Internal server error")
+    }
+
+    /// 404: a path the portal does not serve.
+    pub fn path_not_found() -> Self {
+        Self::new(404, "NOT_FOUND", "Not found")
     }
 
     /// 404: no such REST method.

@@ -12,6 +12,9 @@ const SAMPLE_BODY: &str = r#"{"result":[{"ID":"37","TITLE":"Заявка с са
 
 impl FakeSystem for Portal {
     fn describe(&self, path: &str) -> (String, String) {
+        if path.trim_end_matches('/') == "/oauth/token" {
+            return (path.to_owned(), "oauth/token".to_owned());
+        }
         let mut masked = mask_path(path);
         if !self.webhook_code.is_empty() {
             masked = masked.replace(&self.webhook_code, "***");
@@ -55,7 +58,9 @@ impl FakeSystem for Portal {
 }
 
 /// `/rest/1/CODE/crm.deal.list` → `/rest/1/***/crm.deal.list`. Every segment
-/// that could be a secret is masked, whatever the path's shape.
+/// that could be a secret is masked, whatever the path's shape; the lone
+/// segment of an OAuth call (`/rest/crm.deal.list`) stays when it reads as a
+/// method name.
 fn mask_path(path: &str) -> String {
     let Some(rest) = path.strip_prefix("/rest/") else {
         return path.to_owned();
@@ -67,7 +72,8 @@ fn mask_path(path: &str) -> String {
         .enumerate()
         .map(|(i, part)| {
             let is_user = i == 0 && part.bytes().all(|b| b.is_ascii_digit());
-            let is_method = i == last && parts.len() >= 3;
+            let is_method =
+                i == last && (parts.len() >= 3 || (parts.len() == 1 && looks_like_method(part)));
             if is_user || is_method || part.is_empty() {
                 part
             } else {
@@ -78,10 +84,20 @@ fn mask_path(path: &str) -> String {
     format!("/rest/{}", masked.join("/"))
 }
 
-/// The method a `/rest/USER/CODE/METHOD[.json]` path calls.
+/// A method name (`crm.deal.list`, `batch`), never a token: tokens are hex
+/// and method names have a dot or no digits.
+fn looks_like_method(segment: &str) -> bool {
+    !segment.is_empty() && (segment.contains('.') || !segment.bytes().any(|b| b.is_ascii_digit()))
+}
+
+/// The method a `/rest/USER/CODE/METHOD[.json]` or `/rest/METHOD` path calls.
 fn rest_method(path: &str) -> Option<String> {
     let parts: Vec<&str> = path.strip_prefix("/rest/")?.split('/').collect();
-    let method = parts.get(2)?;
+    let method = match parts.as_slice() {
+        [method] => method,
+        [_, _, method, ..] => method,
+        _ => return None,
+    };
     Some(super::methods::method_name(method))
 }
 
@@ -100,6 +116,13 @@ mod tests {
         assert_eq!(mask_path("/rest/1/s3cr3t"), "/rest/1/***");
         assert_eq!(mask_path("/rest/1/s3cr3t/"), "/rest/1/***/");
         assert_eq!(mask_path("/other"), "/other");
+        assert_eq!(mask_path("/rest/crm.deal.list"), "/rest/crm.deal.list");
+        assert_eq!(mask_path("/rest/batch"), "/rest/batch");
+        assert_eq!(mask_path("/rest/5f2a9c0e77d1"), "/rest/***");
+        assert_eq!(
+            rest_method("/rest/crm.deal.list.json").as_deref(),
+            Some("crm.deal.list")
+        );
         assert_eq!(
             rest_method("/rest/1/x/CRM.DEAL.LIST.json").as_deref(),
             Some("crm.deal.list")

@@ -1,4 +1,6 @@
-//! The portal's HTTP surface: `/rest/{user}/{code}/{method}[.json]`.
+//! The portal's HTTP surface: webhook calls at
+//! `/rest/{user}/{code}/{method}[.json]`, OAuth calls at `/rest/{method}`
+//! with `auth=<access_token>`, and the OAuth token endpoint.
 
 use std::sync::Arc;
 
@@ -6,7 +8,7 @@ use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::{Json, http::Uri};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -14,21 +16,26 @@ use serde_json::{Map, Value, json};
 use super::batch;
 use super::error::ApiError;
 use super::methods::{self, MethodReply, method_name};
+use super::oauth::{token_endpoint, wrong_method};
 use super::portal::Portal;
-use super::request::read_params;
 use super::time::time_object;
+use crate::params::{Param, read_params};
 use crate::record::SubCalls;
 
-/// The portal's routes; GET and POST alike.
+/// The portal's routes; GET and POST alike for REST calls.
 pub(crate) fn router(portal: Arc<Portal>) -> Router {
+    let tokens = || get(token_endpoint).fallback(wrong_method);
     Router::new()
-        .route("/rest/{user}/{code}/{method}", any(call))
-        .route("/rest/{user}/{code}/{method}/", any(call))
+        .route("/rest/{user}/{code}/{method}", any(webhook_call))
+        .route("/rest/{user}/{code}/{method}/", any(webhook_call))
+        .route("/rest/{method}", any(oauth_call))
+        .route("/oauth/token/", tokens())
+        .route("/oauth/token", tokens())
         .fallback(unknown_path)
         .with_state(portal)
 }
 
-async fn call(
+async fn webhook_call(
     State(portal): State<Arc<Portal>>,
     Path((user, code, method)): Path<(String, String, String)>,
     request: Request,
@@ -40,14 +47,37 @@ async fn call(
     if !portal.admit() {
         return ApiError::query_limit().into_response();
     }
-    let method = method_name(&method);
+    match read_params(request).await {
+        Ok(params) => run(&portal, &method, &params, started),
+        Err(unreadable) => ApiError::invalid_request(unreadable.0).into_response(),
+    }
+}
+
+async fn oauth_call(
+    State(portal): State<Arc<Portal>>,
+    Path(method): Path<String>,
+    request: Request,
+) -> Response {
+    let started = Utc::now();
     let params = match read_params(request).await {
         Ok(params) => params,
-        Err(error) => return error.into_response(),
+        Err(unreadable) => return ApiError::invalid_request(unreadable.0).into_response(),
     };
+    if let Err(refusal) = portal.authenticate(&params) {
+        return refusal.into_response();
+    }
+    if !portal.admit() {
+        return ApiError::query_limit().into_response();
+    }
+    run(&portal, &method, &params, started)
+}
+
+/// Runs an authorised call: one method or a `batch`.
+fn run(portal: &Portal, method: &str, params: &Param, started: DateTime<Utc>) -> Response {
+    let method = method_name(method);
     let store = portal.store();
     if method == "batch" {
-        let outcome = batch::run(&store, &params);
+        let outcome = batch::run(&store, params);
         drop(store);
         let mut response = match outcome.result {
             Ok(result) => success(MethodReply::result(result), started),
@@ -58,7 +88,7 @@ async fn call(
             .insert(SubCalls(outcome.sub_calls));
         return response;
     }
-    match methods::call(&store, &method, &params) {
+    match methods::call(&store, &method, params) {
         Ok(reply) => success(reply, started),
         Err(error) => error.into_response(),
     }
@@ -84,10 +114,6 @@ async fn unknown_path(uri: Uri) -> Response {
     if uri.path().starts_with("/rest/") {
         ApiError::no_auth().into_response()
     } else {
-        (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": "NOT_FOUND", "error_description": "Not found"})),
-        )
-            .into_response()
+        ApiError::path_not_found().into_response()
     }
 }

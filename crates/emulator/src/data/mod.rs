@@ -4,6 +4,7 @@
 mod generate;
 mod names;
 mod phones;
+pub(crate) mod store;
 
 use std::collections::BTreeMap;
 
@@ -83,10 +84,19 @@ pub struct Expected {
     /// valid phone).
     pub phone: Option<String>,
     /// The name of the contact whose phone is used: `"NAME LAST_NAME"`
-    /// trimmed, as Bitrix24 shows it.
+    /// trimmed, as Bitrix24 shows it (and as amoCRM's contact `name`).
     pub name: Option<String>,
-    /// The Telegram handle without `@`.
+    /// The Telegram handle without `@`, from the contact's `TELEGRAM`
+    /// messenger (Bitrix24 `IM` multifield, amoCRM `IM` field).
     pub telegram: Option<String>,
+}
+
+impl FakeDeal {
+    /// The deal's amount in roubles, derived from the id so it stays stable
+    /// and every fake shows the same one.
+    pub fn price(&self) -> u64 {
+        3_000_000 + (self.id.wrapping_mul(7919) % 200) * 50_000
+    }
 }
 
 impl FakeContact {

@@ -3,8 +3,10 @@
 
 mod percent;
 mod php_query;
+mod request;
 mod value;
 
-pub(crate) use percent::encode_component;
+pub(crate) use percent::{decode_component, encode_component};
 pub(crate) use php_query::parse_php_query;
+pub(crate) use request::read_params;
 pub(crate) use value::Param;

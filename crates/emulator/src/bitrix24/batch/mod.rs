@@ -13,8 +13,8 @@ use self::references::substitute;
 use self::sections::php_array;
 use super::error::ApiError;
 use super::methods::call;
-use super::store::Store;
 use super::time::time_object;
+use crate::data::store::Store;
 use crate::params::{Param, parse_php_query};
 
 /// Most sub-calls one batch may carry.

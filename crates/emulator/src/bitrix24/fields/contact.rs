@@ -5,8 +5,8 @@ use serde_json::{Map, Value, json};
 
 use super::{FieldKind, FieldValue, Filterable, assigned_by, text_or_null, text_value};
 use crate::bitrix24::query::select::Selection;
-use crate::bitrix24::store::StoredContact;
 use crate::bitrix24::time::portal_date;
+use crate::data::store::StoredContact;
 
 /// The standard (`*`) fields of a contact, in the portal's order.
 pub(crate) fn standard_fields(stored: &StoredContact) -> Vec<(&'static str, Value)> {

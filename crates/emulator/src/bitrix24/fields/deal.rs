@@ -19,7 +19,7 @@ pub(crate) fn standard_fields(deal: &FakeDeal) -> Vec<(&'static str, Value)> {
             .with_timezone(&PORTAL_OFFSET)
             .format("%Y-%m-%d")
     );
-    let price = 3_000_000 + (deal.id.wrapping_mul(7919) % 200) * 50_000;
+    let price = deal.price();
     let stage_is_new = deal.stage_id.ends_with("NEW");
     let source = ["WEB", "CALL", "ADVERTISING"][(deal.id % 3) as usize];
     let utm_medium = match deal.utm_source.as_deref() {

@@ -4,7 +4,7 @@ use super::MethodReply;
 use super::listing::list;
 use crate::bitrix24::error::ApiError;
 use crate::bitrix24::fields::contact::render;
-use crate::bitrix24::store::Store;
+use crate::data::store::Store;
 use crate::params::Param;
 
 /// One page of contacts; `PHONE`/`IM` only when named in `select`.

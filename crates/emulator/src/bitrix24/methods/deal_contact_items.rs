@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::{MethodReply, id_param};
 use crate::bitrix24::error::ApiError;
-use crate::bitrix24::store::Store;
+use crate::data::store::Store;
 use crate::params::Param;
 
 /// The bindings, primary first. Unlike `crm.deal.*`, the numbers here are

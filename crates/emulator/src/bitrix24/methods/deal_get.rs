@@ -4,7 +4,7 @@ use super::{MethodReply, id_param};
 use crate::bitrix24::error::ApiError;
 use crate::bitrix24::fields::deal::render;
 use crate::bitrix24::query::select::Selection;
-use crate::bitrix24::store::Store;
+use crate::data::store::Store;
 use crate::params::Param;
 
 /// One deal with every field, custom "multiple" fields included.

@@ -4,7 +4,7 @@ use super::MethodReply;
 use super::listing::list;
 use crate::bitrix24::error::ApiError;
 use crate::bitrix24::fields::deal::render;
-use crate::bitrix24::store::Store;
+use crate::data::store::Store;
 use crate::params::Param;
 
 /// One page of deals; `UF_*` custom fields by default, "multiple" ones only

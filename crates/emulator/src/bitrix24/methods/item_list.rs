@@ -7,7 +7,7 @@ use super::MethodReply;
 use super::listing::list;
 use crate::bitrix24::error::ApiError;
 use crate::bitrix24::fields::item::{DealItem, render};
-use crate::bitrix24::store::Store;
+use crate::data::store::Store;
 use crate::params::Param;
 
 /// `entityTypeId` of deals.

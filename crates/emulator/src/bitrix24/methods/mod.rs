@@ -13,7 +13,7 @@ mod scope;
 use serde_json::Value;
 
 use super::error::ApiError;
-use super::store::Store;
+use crate::data::store::Store;
 use crate::params::Param;
 
 /// A method's successful answer, before the `time` object is added.

@@ -1,4 +1,4 @@
-//! The portal's deals and contacts, kept in id order.
+//! A fake CRM's deals and contacts, kept in id order.
 
 use std::collections::BTreeMap;
 
@@ -6,14 +6,14 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::data::{DataSet, FakeContact, FakeDeal, PORTAL_OFFSET};
 
-/// A contact with the creation time the portal shows for it.
+/// A contact with the creation time the CRM shows for it.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredContact {
     pub contact: FakeContact,
     pub created: DateTime<FixedOffset>,
 }
 
-/// Everything the fake portal holds.
+/// Everything a fake CRM holds.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
     deals: BTreeMap<u64, FakeDeal>,
