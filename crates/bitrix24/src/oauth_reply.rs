@@ -63,20 +63,30 @@ pub(crate) fn read(reply: &Reply, now: DateTime<Utc>) -> Result<Granted> {
 /// An error the OAuth server named.
 fn refused(status: StatusCode, api: &ApiError) -> Error {
     let origin = format!("{ORIGIN}: HTTP {} {}", status.as_u16(), api.summary());
-    let advice = match api.code.to_ascii_lowercase().as_str() {
-        "invalid_grant" | "expired_token" | "invalid_token" => {
-            "the refresh token is expired, revoked or already used"
-        }
-        "invalid_client" => "check client_id and client_secret",
-        "payment_required" => "the Bitrix24 subscription or the application's payment has lapsed",
-        "invalid_scope" | "insufficient_scope" => {
+    // Auth means "the refresh token is no good" (the token keeper adds how to
+    // re-authorise); a wrong setting is Config, passed on as it is.
+    let (kind, advice) = match api.code.to_ascii_lowercase().as_str() {
+        "invalid_grant" | "expired_token" | "invalid_token" => (
+            ErrorKind::Auth,
+            "the refresh token is expired, revoked or already used",
+        ),
+        "payment_required" => (
+            ErrorKind::Auth,
+            "the Bitrix24 subscription or the application's payment has lapsed",
+        ),
+        "invalid_client" => (ErrorKind::Config, "check client_id and client_secret"),
+        "invalid_scope" | "insufficient_scope" => (
+            ErrorKind::Config,
             "the application lacks a scope it needs: tick CRM (crm) in the local \
-             application's settings"
-        }
-        "invalid_request" => "the request was refused: check client_id and oauth_server",
+             application's settings",
+        ),
+        "invalid_request" => (
+            ErrorKind::Config,
+            "the request was refused: check client_id and oauth_server",
+        ),
         _ => return by_status(status, &origin, None),
     };
-    Error::auth(format!("{origin}: {advice}")).with_target(TARGET)
+    Error::new(kind, format!("{origin}: {advice}")).with_target(TARGET)
 }
 
 fn by_status(status: StatusCode, origin: &str, retry_after: Option<std::time::Duration>) -> Error {
@@ -239,7 +249,7 @@ mod tests {
             (
                 401,
                 r#"{"error":"invalid_client","error_description":"Invalid client"}"#,
-                Auth,
+                Config,
                 "check client_id and client_secret",
             ),
             (
@@ -254,11 +264,16 @@ mod tests {
                 Auth,
                 "payment has lapsed",
             ),
-            (400, r#"{"error":"invalid_scope"}"#, Auth, "tick CRM (crm)"),
+            (
+                400,
+                r#"{"error":"invalid_scope"}"#,
+                Config,
+                "tick CRM (crm)",
+            ),
             (
                 400,
                 r#"{"error":"invalid_request","error_description":"Missing client_id"}"#,
-                Auth,
+                Config,
                 "check client_id and oauth_server",
             ),
             (

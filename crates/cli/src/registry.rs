@@ -18,7 +18,6 @@ pub fn build_source(
     entry: &SourceEntry,
     context: &SourceContext,
 ) -> Result<Arc<dyn CrmSource>, CliError> {
-    let _ = context;
     let settings_error = |e| {
         CliError::from(ConfigFileError::from_settings(
             &loaded.file.display().to_string(),
@@ -30,7 +29,7 @@ pub fn build_source(
     match entry.kind.as_str() {
         liner_sync_bitrix24::KIND => {
             let config = Bitrix24Config::from_settings(&entry.settings).map_err(settings_error)?;
-            Ok(Arc::new(Bitrix24Source::new(&entry.name, config)?))
+            Ok(Arc::new(Bitrix24Source::new(&entry.name, config, context)?))
         }
         other => Err(CliError::config(format!(
             "source '{}': unknown kind '{other}'; known kinds: {}",

@@ -180,24 +180,29 @@ async fn a_second_refusal_is_an_auth_error_not_a_loop() {
 
 #[tokio::test]
 async fn refused_refreshes_stop_with_what_to_do() {
+    // A refused refresh token is Auth and says how to re-authorise; wrong
+    // client credentials are a configuration error and say what to check.
     let cases = [
         (
             400,
             json!({"error": "invalid_grant", "error_description": "Invalid grant"}),
             "expired, revoked or already used",
+            ErrorKind::Auth,
         ),
         (
             401,
             json!({"error": "invalid_client", "error_description": "Invalid client"}),
             "check client_id and client_secret",
+            ErrorKind::Config,
         ),
         (
             402,
             json!({"error": "PAYMENT_REQUIRED", "error_description": "Payment required"}),
             "the Bitrix24 subscription or the application's payment has lapsed",
+            ErrorKind::Auth,
         ),
     ];
-    for (status, reply, advice) in cases {
+    for (status, reply, advice, kind) in cases {
         let app = App::start(Portal::with_deals(1..=3)).await;
         Mock::given(method("GET"))
             .and(path(TOKEN_PATH))
@@ -210,11 +215,15 @@ async fn refused_refreshes_stop_with_what_to_do() {
             fetch(&source).await.unwrap_err(),
             source.check().await.unwrap_err(),
         ] {
-            assert_eq!(err.kind(), ErrorKind::Auth, "{reply}: {err}");
+            assert_eq!(err.kind(), kind, "{reply}: {err}");
             assert_eq!(err.target(), Some("bitrix24"));
             assert!(err.stops_run());
             assert!(err.message().contains(advice), "{reply}: {err}");
-            assert!(err.message().contains(REAUTHORISE), "{reply}: {err}");
+            assert_eq!(
+                err.message().contains(REAUTHORISE),
+                kind == ErrorKind::Auth,
+                "{reply}: {err}"
+            );
         }
         assert_eq!(
             app.oauth_requests().await.len(),

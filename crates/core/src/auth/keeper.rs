@@ -48,7 +48,10 @@ pub struct TokenKeeper {
 
 impl TokenKeeper {
     /// A keeper for `source`, seeded with the configured refresh token.
-    /// `how_to_reauthorise` ends the error shown when the refresh token is refused.
+    /// `how_to_reauthorise` ends the error shown when the refresher reports the
+    /// refresh token refused ([`ErrorKind::Auth`]); a refresher that knows a
+    /// different cause (wrong client credentials) should report it as
+    /// [`ErrorKind::Config`], which is passed on as it is.
     pub fn new(
         source: &str,
         vault: Arc<dyn TokenVault>,
@@ -119,29 +122,25 @@ impl TokenKeeper {
     }
 
     async fn refresh(&self, current: &mut Option<TokenPair>, using: &Secret) -> Result<Secret> {
+        // Connectors add the source's name to errors; the keeper says only what happened.
         let pair = self.refresher.refresh(using).await.map_err(|e| {
             if e.kind() == ErrorKind::Auth {
-                Error::auth(format!(
-                    "source {}: the refresh token was refused ({}); {}",
-                    self.source,
+                let refused = Error::auth(format!(
+                    "the refresh token was refused ({}); {}",
                     e.message(),
                     self.how_to_reauthorise
-                ))
+                ));
+                match e.target() {
+                    Some(target) => refused.with_target(target),
+                    None => refused,
+                }
             } else {
-                e.context(format_args!(
-                    "source {}: refreshing the access token",
-                    self.source
-                ))
+                e.context("refreshing the access token")
             }
         })?;
         self.vault
             .save_tokens(&self.source, &pair, &self.seed_fingerprint)
-            .map_err(|e| {
-                e.context(format_args!(
-                    "source {}: saving the new tokens",
-                    self.source
-                ))
-            })?;
+            .map_err(|e| e.context("saving the new tokens"))?;
         tracing::info!(source = %self.source, expires_at = %pair.expires_at, "access token refreshed and saved");
         let access = pair.access_token.clone();
         *current = Some(pair);

@@ -6,7 +6,7 @@ mod reply;
 mod retry;
 
 pub use limiter::Limiter;
-pub use reply::{MAX_REPLY_BYTES, Reply, retry_after, send, transport_error};
+pub use reply::{MAX_REPLY_BYTES, Reply, retry_after, send, send_with_headers, transport_error};
 pub use retry::RetryPolicy;
 
 use std::time::Duration;

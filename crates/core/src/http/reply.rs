@@ -27,6 +27,17 @@ pub struct Reply {
 /// Sends `request` and reads the whole reply. Network failures and timeouts
 /// come back as [`ErrorKind::Temporary`] errors that name `target`.
 pub async fn send(request: RequestBuilder, target: &'static str) -> Result<Reply> {
+    send_with_headers(request, target)
+        .await
+        .map(|(reply, _)| reply)
+}
+
+/// [`send`], also returning the reply's headers (for the server's `Date` and
+/// the like).
+pub async fn send_with_headers(
+    request: RequestBuilder,
+    target: &'static str,
+) -> Result<(Reply, HeaderMap)> {
     let response = request
         .send()
         .await
@@ -49,7 +60,7 @@ pub async fn send(request: RequestBuilder, target: &'static str) -> Result<Reply
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Reply {
+    let reply = Reply {
         status,
         retry_after: retry_after(&headers),
         location: headers
@@ -57,7 +68,8 @@ pub async fn send(request: RequestBuilder, target: &'static str) -> Result<Reply
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         body,
-    })
+    };
+    Ok((reply, headers))
 }
 
 impl Reply {

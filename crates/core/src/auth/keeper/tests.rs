@@ -154,7 +154,7 @@ async fn a_refused_refresh_token_says_how_to_reauthorise() {
     assert_eq!(e.kind(), ErrorKind::Auth);
     assert_eq!(
         e.to_string(),
-        "source amo: the refresh token was refused (Token has been revoked); re-authorise the integration"
+        "the refresh token was refused (Token has been revoked); re-authorise the integration"
     );
 }
 
