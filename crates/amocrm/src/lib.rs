@@ -1,1 +1,22 @@
-//! amoCRM (Kommo) source for liner-sync.
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+mod api;
+mod client;
+mod config;
+mod contacts;
+mod cursor;
+mod error;
+mod mapping;
+mod next_page;
+mod oauth;
+mod page;
+mod source;
+#[cfg(test)]
+mod testing;
+
+pub use config::AmoConfig;
+pub use source::AmoSource;
+
+/// The `kind:` that selects this source in the configuration.
+pub const KIND: &str = "amocrm";

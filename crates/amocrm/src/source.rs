@@ -1,0 +1,327 @@
+//! [`AmoSource`]: new leads in `created_at` order, each page's main contacts
+//! in one request, and the other contacts of leads whose main contact has no
+//! callable phone with the next page's contacts.
+
+use crate::api::{Api, leads_of};
+use crate::client::Client;
+use crate::config::AmoConfig;
+use crate::contacts::{self, Loaded, push_unique};
+use crate::cursor::Position;
+use crate::error::TARGET;
+use crate::mapping::{self, MAX_TIME};
+use crate::next_page::{Carried, NextPage};
+use crate::page::{Emitting, all_ids, assemble, by_id};
+use async_trait::async_trait;
+use chrono::Utc;
+use liner_sync_core::{
+    Capabilities, CrmKind, CrmSource, Cursor, Deal, Error, FetchRequest, Page, Result,
+    SourceContext, StartFrom,
+};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::fmt;
+use tracing::debug;
+
+/// The server's clock is trusted for the start of a source when it is within
+/// this of the local one.
+const CLOCK_TRUST_SECS: i64 = 86_400;
+
+/// An amoCRM (Kommo) account read through its REST API v4.
+pub struct AmoSource {
+    name: String,
+    config: AmoConfig,
+    api: Api,
+    client: Client,
+}
+
+impl AmoSource {
+    /// A source named `name`; fails when `config` does not validate. OAuth
+    /// tokens are kept in `context.vault`.
+    pub fn new(name: &str, config: AmoConfig, context: &SourceContext) -> Result<Self> {
+        let invalid = |m: String| Error::config(format!("source {name}: {m}")).with_target(TARGET);
+        config.validate().map_err(invalid)?;
+        let api = Api::new(config.origin().map_err(invalid)?);
+        let client = Client::new(name, &config, &api, context)?;
+        Ok(Self {
+            name: name.to_owned(),
+            config,
+            api,
+            client,
+        })
+    }
+
+    fn failed(&self, err: Error) -> Error {
+        err.context(format_args!("source {}", self.name))
+    }
+
+    /// True when the lead is in a configured pipeline and status.
+    fn wanted(&self, lead: &Value) -> bool {
+        let within = |list: &[u64], id: Option<u64>| {
+            list.is_empty() || id.is_some_and(|id| list.contains(&id))
+        };
+        within(&self.config.pipelines, mapping::pipeline_id(lead))
+            && within(&self.config.statuses, mapping::status_id(lead))
+    }
+
+    fn lookback_secs(&self) -> i64 {
+        i64::try_from(self.config.lookback.0.as_secs()).unwrap_or(i64::MAX)
+    }
+}
+
+#[async_trait]
+impl CrmSource for AmoSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> CrmKind {
+        CrmKind::Amocrm
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            page_size: self.config.page_size as usize,
+            keyset_paging: false,
+            fetch_by_id: true,
+        }
+    }
+
+    async fn check(&self) -> Result<()> {
+        self.check_access().await.map_err(|e| self.failed(e))
+    }
+
+    async fn initial_cursor(&self, start: StartFrom) -> Result<Cursor> {
+        self.start_position(start).await.map_err(|e| self.failed(e))
+    }
+
+    async fn fetch(&self, request: FetchRequest<'_>) -> Result<Page> {
+        self.read_page(request).await.map_err(|e| self.failed(e))
+    }
+
+    async fn deal(&self, id: &str) -> Result<Option<Deal>> {
+        self.read_deal(id).await.map_err(|e| self.failed(e))
+    }
+}
+
+impl AmoSource {
+    async fn check_access(&self) -> Result<()> {
+        let reply = self.client.get(&self.api.account(), "account").await?;
+        match reply.body {
+            Some(Value::Object(_)) => Ok(()),
+            _ => Err(Error::invalid_data(
+                "GET /api/v4/account did not return an account: check base_url",
+            )
+            .with_target(TARGET)),
+        }
+    }
+
+    async fn start_position(&self, start: StartFrom) -> Result<Cursor> {
+        let at = match start {
+            StartFrom::Date(from) => from.timestamp(),
+            StartFrom::Now => {
+                let reply = self.client.get(&self.api.account(), "account").await?;
+                let local = Utc::now();
+                match reply.date {
+                    Some(server) if (server - local).num_seconds().abs() <= CLOCK_TRUST_SECS => {
+                        server.timestamp()
+                    }
+                    _ => local.timestamp(),
+                }
+            }
+        };
+        Position::starting(at.clamp(0, MAX_TIME)).to_cursor()
+    }
+
+    async fn read_page(&self, request: FetchRequest<'_>) -> Result<Page> {
+        let position = Position::from_cursor(request.cursor)?;
+        let from = position.window_start(self.lookback_secs());
+        let (url, read_before, carried) = match request.continuation {
+            None => (
+                self.api
+                    .first_leads_page(self.config.page_size, from, &self.config.pipelines),
+                None,
+                Vec::new(),
+            ),
+            Some(continuation) => {
+                let next = NextPage::from_continuation(continuation)?;
+                (next.next, next.read, next.carried)
+            }
+        };
+
+        let reply = self.client.get(&url, "leads").await?;
+        let (leads, next_url) = match &reply.body {
+            None => (Vec::new(), None),
+            Some(body) => {
+                let leads = leads_of(body)?;
+                let next = if leads.is_empty() {
+                    None
+                } else {
+                    self.api.next_page(&url, body)?
+                };
+                (leads, next)
+            }
+        };
+        let listed = leads.len();
+
+        let mut out = Emitting::new(&self.name);
+        let mut taken: HashSet<u64> = carried
+            .iter()
+            .filter_map(|c| mapping::id_of(&c.lead))
+            .collect();
+        let fresh = out.sort(
+            leads,
+            &position,
+            from,
+            &mut taken,
+            |lead| self.wanted(lead),
+            request.seen,
+        );
+
+        // One contacts request (more only past 250 ids): the carried leads'
+        // missing contacts first, then this page's main contacts.
+        let mut wanted = Vec::new();
+        let mut asked = HashSet::new();
+        for c in &carried {
+            let have: HashSet<u64> = c.contacts.iter().filter_map(mapping::id_of).collect();
+            for id in all_ids(&mapping::contact_links(&c.lead)).filter(|id| !have.contains(id)) {
+                push_unique(&mut wanted, &mut asked, id);
+            }
+        }
+        for f in &fresh {
+            if let Some(main) = f.links.main {
+                push_unique(&mut wanted, &mut asked, main);
+            }
+        }
+        let mut loaded = contacts::load(&self.client, &self.api, &self.name, &wanted).await?;
+
+        let carried_in = carried.len();
+        for (place, c) in carried.into_iter().enumerate() {
+            let Some(id) = mapping::id_of(&c.lead) else {
+                continue;
+            };
+            let links = mapping::contact_links(&c.lead);
+            let at = mapping::created_at(&c.lead);
+            let own = by_id(&c.contacts);
+            let contacts = assemble(all_ids(&links), |i| {
+                own.get(&i).copied().or_else(|| loaded.get(&i))
+            });
+            out.emit(place, id, at, &c.lead, contacts);
+        }
+
+        let mut carry = Vec::new();
+        for f in fresh {
+            let main = f.links.main.and_then(|m| loaded.get(&m));
+            let callable = main
+                .and_then(mapping::contact)
+                .is_some_and(|(_, c)| mapping::has_callable_phone(&c));
+            if callable || f.links.others.is_empty() {
+                let contacts = assemble(f.links.main, |i| loaded.get(&i));
+                out.emit(f.place, f.id, f.at, &f.lead, contacts);
+            } else {
+                let have: Vec<Value> = all_ids(&f.links)
+                    .filter_map(|i| loaded.get(&i).cloned())
+                    .collect();
+                carry.push((f, have));
+            }
+        }
+
+        // The last page has no next contacts request to ride with.
+        if next_url.is_none() && !carry.is_empty() {
+            let mut missing = Vec::new();
+            let mut asked = HashSet::new();
+            for (f, _) in &carry {
+                for id in f
+                    .links
+                    .others
+                    .iter()
+                    .copied()
+                    .filter(|id| !loaded.contains_key(id))
+                {
+                    push_unique(&mut missing, &mut asked, id);
+                }
+            }
+            let more: Loaded =
+                contacts::load(&self.client, &self.api, &self.name, &missing).await?;
+            loaded.extend(more);
+            for (f, _) in carry.drain(..) {
+                let contacts = assemble(all_ids(&f.links), |i| loaded.get(&i));
+                out.emit(f.place, f.id, f.at, &f.lead, contacts);
+            }
+        }
+
+        let (reached, cursor) = out.cursor(
+            &position,
+            read_before.as_ref(),
+            carry.iter().map(|(f, _)| f.at),
+        );
+        let cursor = cursor.to_cursor()?;
+
+        debug!(
+            source = %self.name,
+            listed,
+            carried_in,
+            carried_out = carry.len(),
+            contacts_asked = wanted.len(),
+            new = out.emitted(),
+            skipped_seen = out.skipped_seen,
+            last = next_url.is_none(),
+            "read a page of amoCRM leads"
+        );
+        let next = match next_url {
+            Some(next) => Some(
+                NextPage {
+                    next,
+                    read: reached,
+                    carried: carry
+                        .into_iter()
+                        .map(|(f, contacts)| Carried {
+                            lead: f.lead,
+                            contacts,
+                        })
+                        .collect(),
+                }
+                .into_continuation()?,
+            ),
+            None => None,
+        };
+        Ok(Page {
+            skipped_seen: out.skipped_seen,
+            deals: out.into_deals(),
+            cursor,
+            next,
+        })
+    }
+
+    /// The lead with all its contacts: two requests.
+    async fn read_deal(&self, id: &str) -> Result<Option<Deal>> {
+        let Some(id) = mapping::parse_id(&Value::String(id.to_owned())) else {
+            return Ok(None);
+        };
+        let reply = self.client.get_entity(&self.api.lead(id), "lead").await?;
+        let Some(lead) = reply.body else {
+            return Ok(None);
+        };
+        if mapping::id_of(&lead) != Some(id) {
+            return Err(Error::invalid_data(format!(
+                "GET /api/v4/leads/{id} returned something else than lead {id}"
+            ))
+            .with_target(TARGET));
+        }
+        let links = mapping::contact_links(&lead);
+        let ids: Vec<u64> = all_ids(&links).collect();
+        let loaded = contacts::load(&self.client, &self.api, &self.name, &ids).await?;
+        let at = mapping::created_at(&lead);
+        let created = at.and_then(mapping::to_time).unwrap_or_else(Utc::now);
+        let contacts = assemble(ids, |i| loaded.get(&i));
+        Ok(Some(mapping::deal(id, &lead, created, contacts)))
+    }
+}
+
+impl fmt::Debug for AmoSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AmoSource")
+            .field("name", &self.name)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
