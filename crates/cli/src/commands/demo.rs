@@ -33,9 +33,12 @@ pub async fn execute(deals: usize, as_json: bool) -> Result<u8, CliError> {
     let loaded = config::load(&config_path)?;
     if !as_json {
         println!(
-            "demo: {} generated deals in an emulated Bitrix24 at {}, leads to an emulated Liner at {}",
-            sandbox.deals,
+            "demo: {} generated deals in an emulated Bitrix24 portal ({}) and {} in an emulated \
+             amoCRM account ({}); leads go to an emulated Liner ({})",
+            sandbox.deals - sandbox.amo_deals,
             sandbox.bitrix.base_url(),
+            sandbox.amo_deals,
+            sandbox.amo.base_url(),
             sandbox.liner.base_url()
         );
     }

@@ -92,7 +92,7 @@ fn sources_are_checked() {
     let e = error(&GOOD.replace("kind: bitrix24", "kind: salesforce"));
     assert!(
         e.one_line()
-            .contains("unknown kind 'salesforce'; known kinds: bitrix24"),
+            .contains("unknown kind 'salesforce'; known kinds: bitrix24, amocrm"),
         "{e}"
     );
     assert!(e.one_line().starts_with("sync.yaml:16:5:"), "{e}");
