@@ -1,6 +1,8 @@
 //! What the end-to-end tests need to know about each CRM's emulator.
 
-use liner_sync_emulator::{Bitrix24Fake, Bitrix24Options, DataSet, Faults, RecordedRequest};
+use liner_sync_emulator::{
+    AmoAuth, AmoFake, AmoOptions, Bitrix24Fake, Bitrix24Options, DataSet, Faults, RecordedRequest,
+};
 use serde_json::Value;
 
 /// One CRM emulator as the tests drive it. A new connector implements this
@@ -87,5 +89,254 @@ impl Crm for Bitrix24 {
 
     fn future_cursor(&self) -> Value {
         serde_json::json!({"last_id": 9_000_000_000u64})
+    }
+}
+
+pub const AMO_TOKEN: &str = "e2e-amo-long-lived-7f3c";
+pub const AMO_CLIENT_SECRET: &str = "e2e-amo-client-secret-91ab";
+pub const AMO_SEED_REFRESH: &str = "e2e-amo-seed-refresh-4d2e";
+
+/// amoCRM with a long-lived token.
+pub struct Amocrm {
+    pub fake: AmoFake,
+}
+
+fn amo_future_cursor() -> Value {
+    // Further ahead than any lookback, so nothing is read again.
+    let far = chrono::Utc::now().timestamp() + 10 * 365 * 24 * 3600;
+    serde_json::json!({"created_at": far, "ids": []})
+}
+
+impl Crm for Amocrm {
+    const KIND: &'static str = "amocrm";
+    const SOURCE: &'static str = "amo";
+    const EXTERNAL_ID: &'static str = "externalIdAmo";
+    const PAGE_SIZE: usize = 250;
+    const RATE_LIMIT_STATUS: u16 = 429;
+
+    async fn start(data: DataSet) -> Self {
+        let fake = AmoFake::start(AmoOptions {
+            data,
+            auth: AmoAuth::LongLived {
+                token: AMO_TOKEN.to_owned(),
+            },
+            ..AmoOptions::default()
+        })
+        .await
+        .unwrap();
+        Amocrm { fake }
+    }
+
+    fn source_keys(&self) -> Vec<String> {
+        vec![
+            format!("base_url: {}", self.fake.base_url()),
+            "access_token: ${E2E_AMO_TOKEN}".to_owned(),
+        ]
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![("E2E_AMO_TOKEN", AMO_TOKEN.to_owned())]
+    }
+
+    fn add(&self, data: DataSet) {
+        self.fake.add_leads(data);
+    }
+
+    fn faults(&self) -> &Faults {
+        self.fake.faults()
+    }
+
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.fake.requests()
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        vec![AMO_TOKEN.to_owned()]
+    }
+
+    fn future_cursor(&self) -> Value {
+        amo_future_cursor()
+    }
+}
+
+/// amoCRM through OAuth with rotating refresh tokens.
+pub struct AmocrmOAuth {
+    pub fake: AmoFake,
+}
+
+impl Crm for AmocrmOAuth {
+    const KIND: &'static str = "amocrm";
+    const SOURCE: &'static str = "amo";
+    const EXTERNAL_ID: &'static str = "externalIdAmo";
+    const PAGE_SIZE: usize = 250;
+    const RATE_LIMIT_STATUS: u16 = 429;
+
+    async fn start(data: DataSet) -> Self {
+        let fake = AmoFake::start(AmoOptions {
+            data,
+            auth: AmoAuth::OAuth {
+                client_id: "e2e-client".to_owned(),
+                client_secret: AMO_CLIENT_SECRET.to_owned(),
+                redirect_uri: "https://example.com/oauth".to_owned(),
+                initial_refresh_token: AMO_SEED_REFRESH.to_owned(),
+                initial_access_token: None,
+            },
+            ..AmoOptions::default()
+        })
+        .await
+        .unwrap();
+        AmocrmOAuth { fake }
+    }
+
+    fn source_keys(&self) -> Vec<String> {
+        vec![
+            format!("base_url: {}", self.fake.base_url()),
+            "client_id: e2e-client".to_owned(),
+            "client_secret: ${E2E_AMO_CLIENT_SECRET}".to_owned(),
+            "redirect_uri: https://example.com/oauth".to_owned(),
+            "refresh_token: ${E2E_AMO_REFRESH}".to_owned(),
+        ]
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("E2E_AMO_CLIENT_SECRET", AMO_CLIENT_SECRET.to_owned()),
+            ("E2E_AMO_REFRESH", AMO_SEED_REFRESH.to_owned()),
+        ]
+    }
+
+    fn add(&self, data: DataSet) {
+        self.fake.add_leads(data);
+    }
+
+    fn faults(&self) -> &Faults {
+        self.fake.faults()
+    }
+
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.fake.requests()
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![AMO_CLIENT_SECRET.to_owned(), AMO_SEED_REFRESH.to_owned()];
+        secrets.extend(self.fake.current_refresh_token());
+        secrets
+    }
+
+    fn future_cursor(&self) -> Value {
+        amo_future_cursor()
+    }
+}
+
+pub const B24_CLIENT_SECRET: &str = "e2e-b24-client-secret-5a7d";
+pub const B24_SEED_REFRESH: &str = "e2e-b24-seed-refresh-c3f0";
+
+/// Bitrix24 through an OAuth application with rotating refresh tokens.
+pub struct Bitrix24OAuth {
+    pub fake: Bitrix24Fake,
+}
+
+impl Crm for Bitrix24OAuth {
+    const KIND: &'static str = "bitrix24";
+    const SOURCE: &'static str = "b24";
+    const EXTERNAL_ID: &'static str = "externalIdBitrix24";
+    const PAGE_SIZE: usize = 50;
+    const RATE_LIMIT_STATUS: u16 = 503;
+
+    async fn start(data: DataSet) -> Self {
+        let fake = Bitrix24Fake::start(Bitrix24Options {
+            data,
+            oauth: Some(liner_sync_emulator::Bitrix24OAuth {
+                client_id: "local.e2e".to_owned(),
+                client_secret: B24_CLIENT_SECRET.to_owned(),
+                initial_refresh_token: B24_SEED_REFRESH.to_owned(),
+                access_token_lifetime: std::time::Duration::from_secs(3600),
+            }),
+            ..Bitrix24Options::default()
+        })
+        .await
+        .unwrap();
+        Bitrix24OAuth { fake }
+    }
+
+    fn source_keys(&self) -> Vec<String> {
+        vec![
+            format!("client_endpoint: {}", self.fake.client_endpoint()),
+            "client_id: local.e2e".to_owned(),
+            "client_secret: ${E2E_B24_CLIENT_SECRET}".to_owned(),
+            "refresh_token: ${E2E_B24_REFRESH}".to_owned(),
+            format!("oauth_server: {}", self.fake.oauth_server_url()),
+        ]
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("E2E_B24_CLIENT_SECRET", B24_CLIENT_SECRET.to_owned()),
+            ("E2E_B24_REFRESH", B24_SEED_REFRESH.to_owned()),
+        ]
+    }
+
+    fn add(&self, data: DataSet) {
+        self.fake.add_deals(data);
+    }
+
+    fn faults(&self) -> &Faults {
+        self.fake.faults()
+    }
+
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.fake.requests()
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![B24_CLIENT_SECRET.to_owned(), B24_SEED_REFRESH.to_owned()];
+        secrets.extend(self.fake.current_refresh_token());
+        secrets
+    }
+
+    fn future_cursor(&self) -> Value {
+        serde_json::json!({"last_id": 9_000_000_000u64})
+    }
+}
+
+/// A CRM emulator whose OAuth tokens the tests can expire and revoke.
+pub trait OAuthCrm: Crm {
+    /// Every access token issued so far stops working.
+    fn expire_access_tokens(&self);
+    /// Every refresh token issued so far stops working.
+    fn revoke_refresh_tokens(&self);
+    /// Successful refreshes so far.
+    fn refreshes(&self) -> usize;
+    /// The newest refresh token issued.
+    fn current_refresh_token(&self) -> Option<String>;
+}
+
+impl OAuthCrm for AmocrmOAuth {
+    fn expire_access_tokens(&self) {
+        self.fake.expire_access_tokens();
+    }
+    fn revoke_refresh_tokens(&self) {
+        self.fake.revoke_refresh_tokens();
+    }
+    fn refreshes(&self) -> usize {
+        self.fake.refreshes()
+    }
+    fn current_refresh_token(&self) -> Option<String> {
+        self.fake.current_refresh_token()
+    }
+}
+
+impl OAuthCrm for Bitrix24OAuth {
+    fn expire_access_tokens(&self) {
+        self.fake.expire_access_tokens();
+    }
+    fn revoke_refresh_tokens(&self) {
+        self.fake.revoke_refresh_tokens();
+    }
+    fn refreshes(&self) -> usize {
+        self.fake.refreshes()
+    }
+    fn current_refresh_token(&self) -> Option<String> {
+        self.fake.current_refresh_token()
     }
 }

@@ -6,7 +6,7 @@
 mod crm;
 
 #[allow(unused_imports)]
-pub use crm::{Bitrix24, Crm, WEBHOOK_CODE};
+pub use crm::{Amocrm, AmocrmOAuth, Bitrix24, Bitrix24OAuth, Crm, OAuthCrm, WEBHOOK_CODE};
 
 use chrono::{DateTime, FixedOffset};
 use liner_sync_emulator::{DataSet, LinerFake, LinerOptions, SyncIdFormat};
@@ -34,6 +34,17 @@ pub fn deals_from_now(seed: u64, count: usize, first_id: u64) -> DataSet {
     let soon = chrono::Utc::now() + chrono::Duration::minutes(1);
     let offset = FixedOffset::east_opt(3 * 3600).unwrap();
     DataSet::generate(seed, count, first_id, soon.with_timezone(&offset))
+}
+
+/// Deals created after every deal of `earlier`, as a CRM would have them later.
+pub fn deals_after(earlier: &DataSet, seed: u64, count: usize, first_id: u64) -> DataSet {
+    let newest = earlier
+        .deals
+        .iter()
+        .map(|d| d.created)
+        .max()
+        .unwrap_or_else(first_created);
+    DataSet::generate(seed, count, first_id, newest + chrono::Duration::minutes(1))
 }
 
 /// The highest deal id of `data`.

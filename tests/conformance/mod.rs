@@ -130,7 +130,9 @@ pub async fn a_cursor_from_the_future_emits_nothing<C: Crm>() {
 pub async fn ties_at_the_cursor_boundary_are_neither_lost_nor_repeated<C: Crm>() {
     let mut first = deals(106, C::PAGE_SIZE + 5, 1000);
     let mut second = deals(107, 12, 1000 + 10 * C::PAGE_SIZE as u64);
-    let tie = common::first_created() + chrono::Duration::hours(1);
+    // The tie is the newest instant, so the first run's cursor ends on it.
+    let newest = first.deals.iter().map(|d| d.created).max().unwrap();
+    let tie = newest + chrono::Duration::minutes(1);
     for deal in first
         .deals
         .iter_mut()
