@@ -40,7 +40,7 @@ pub async fn execute(loaded: &LoadedConfig) -> Result<u8, CliError> {
 
     let results = futures::future::join_all(
         jobs.iter()
-            .map(|job| async move { (job, job.source.check().await) }),
+            .map(|job| async move { (job, within(CHECK_TIME, job.source.check()).await) }),
     )
     .await;
     for (job, result) in results {
@@ -59,7 +59,7 @@ pub async fn execute(loaded: &LoadedConfig) -> Result<u8, CliError> {
     }
 
     let liner = LinerClient::new(&loaded.config.liner)?;
-    match liner.orders().await {
+    match within(CHECK_TIME, liner.orders()).await {
         Ok(orders) => {
             println!(
                 "ok   liner: API key accepted, {} active order(s)",
@@ -84,6 +84,23 @@ pub async fn execute(loaded: &LoadedConfig) -> Result<u8, CliError> {
         Err(e) => fail(format!("liner: {e}"), code_for_kind(e.kind())),
     }
     Ok(code)
+}
+
+/// How long one check may take, retries included, before it is reported as failed.
+const CHECK_TIME: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `check` answers in seconds: a system that keeps failing (retried
+/// temporary errors) is reported once `limit` has passed.
+async fn within<T>(
+    limit: std::time::Duration,
+    work: impl std::future::Future<Output = liner_sync_core::Result<T>>,
+) -> liner_sync_core::Result<T> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(liner_sync_core::Error::temporary(format!(
+            "no successful answer within {}s (unreachable or failing; the log above has each attempt)",
+            limit.as_secs()
+        )))
+    })
 }
 
 /// The order that `id` and/or `code` name, or why there is none.
