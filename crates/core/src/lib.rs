@@ -14,6 +14,7 @@ mod kind;
 mod lead;
 pub mod mapping;
 pub mod phone;
+pub mod records;
 mod sink;
 mod source;
 pub mod state;

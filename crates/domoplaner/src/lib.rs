@@ -1,0 +1,1 @@
+//! Domoplaner source for liner-sync.

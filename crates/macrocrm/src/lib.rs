@@ -1,0 +1,1 @@
+//! MacroCRM source for liner-sync.
