@@ -139,6 +139,18 @@ impl Error {
         self
     }
 
+    /// Replaces every one of `secrets` in the message by `[redacted]`, should
+    /// a server have echoed one back. Kind, target and wait stay; empty
+    /// secrets are ignored.
+    pub fn redact<'a>(mut self, secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        for secret in secrets {
+            if !secret.is_empty() && self.message.contains(secret) {
+                self.message = self.message.replace(secret, "[redacted]");
+            }
+        }
+        self
+    }
+
     /// The kind that decides what the engine does.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -221,6 +233,21 @@ mod tests {
             assert_eq!(e.is_temporary(), temporary, "{kind}");
             assert_eq!(e.stops_run(), stops, "{kind}");
         }
+    }
+
+    #[test]
+    fn redact_replaces_every_secret_and_keeps_the_rest() {
+        let e = Error::rate_limited("echo: tok3n and s3cret, tok3n again")
+            .with_target("x")
+            .with_retry_after(Duration::from_secs(3))
+            .redact(["tok3n", "", "s3cret", "absent"]);
+        assert_eq!(
+            e.message(),
+            "echo: [redacted] and [redacted], [redacted] again"
+        );
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert_eq!(e.target(), Some("x"));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
     }
 
     #[test]

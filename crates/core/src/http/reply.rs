@@ -114,6 +114,26 @@ impl Reply {
         })
     }
 
+    /// The reply with every one of `secrets` in its body replaced by
+    /// `[redacted]`. Done before any of the body is cut into a message: a cut
+    /// could leave part of a secret that no longer matches.
+    pub fn redact<'a>(mut self, secrets: impl IntoIterator<Item = &'a str>) -> Self {
+        let text = String::from_utf8_lossy(&self.body);
+        let found: Vec<&str> = secrets
+            .into_iter()
+            .filter(|s| !s.is_empty() && text.contains(s))
+            .collect();
+        if found.is_empty() {
+            return self;
+        }
+        let mut clean = text.into_owned();
+        for secret in found {
+            clean = clean.replace(secret, "[redacted]");
+        }
+        self.body = clean.into_bytes();
+        self
+    }
+
     /// The start of the body as one line of text, for error messages. For an
     /// HTML page, its `<title>` when it has one.
     pub fn snippet(&self) -> String {
@@ -232,6 +252,15 @@ mod tests {
         assert_eq!(retry_after(&h), None, "a date in the past means no wait");
         h.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn redact_cleans_the_whole_body() {
+        let long = format!("{}tok3n-s3cret", "x ".repeat(200));
+        let r = reply(200, &long).redact(["tok3n-s3cret", ""]);
+        assert!(String::from_utf8_lossy(&r.body).ends_with("x [redacted]"));
+        let untouched = reply(200, "{}").redact(["absent"]);
+        assert_eq!(untouched.body, b"{}");
     }
 
     #[test]

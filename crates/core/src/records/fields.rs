@@ -18,6 +18,12 @@ pub struct FieldMap {
     pub created_at: Option<JsonPath>,
     /// A title.
     pub title: Option<JsonPath>,
+    /// Where the record keeps its contacts, when it has several: a path to a
+    /// list (read element by element) or to one object. `name`, `phones`,
+    /// `telegram`, `vk` and `instagram` are then read inside each contact, so
+    /// a name stays with its own phones. Unset (or `.`): those paths are read
+    /// from the record itself, as its one contact.
+    pub contacts: Option<JsonPath>,
     /// The client's name.
     pub name: Option<JsonPath>,
     /// The client's phones: a string, a list of strings, or a path with `[]`.
@@ -57,6 +63,7 @@ impl FieldMap {
             id: pick(&self.id, &over.id),
             created_at: pick(&self.created_at, &over.created_at),
             title: pick(&self.title, &over.title),
+            contacts: pick(&self.contacts, &over.contacts),
             name: pick(&self.name, &over.name),
             phones: pick(&self.phones, &over.phones),
             telegram: pick(&self.telegram, &over.telegram),
@@ -86,10 +93,7 @@ impl FieldMap {
 
     /// The record's id, as text.
     pub fn id_of(&self, record: &Value) -> Option<String> {
-        self.id
-            .as_ref()
-            .and_then(|p| p.first(record))
-            .and_then(scalar_text)
+        text_at(&self.id, record)
     }
 
     /// Builds a deal from one record, or says what is missing.
@@ -110,23 +114,7 @@ impl FieldMap {
                     shown(&self.created_at)
                 ),
             })?;
-        let text = |p: &Option<JsonPath>| {
-            p.as_ref()
-                .and_then(|p| p.first(record))
-                .and_then(scalar_text)
-        };
-        let phones = self
-            .phones
-            .as_ref()
-            .map(|p| p.values(record).into_iter().flat_map(texts).collect())
-            .unwrap_or_default();
-        let contact = Contact {
-            name: text(&self.name),
-            phones,
-            telegram: text(&self.telegram),
-            vk: text(&self.vk),
-            instagram: text(&self.instagram),
-        };
+        let text = |p: &Option<JsonPath>| text_at(p, record);
         let mut deal = Deal::new(id, created_at);
         deal.title = text(&self.title);
         deal.pipeline_id = text(&self.pipeline);
@@ -138,9 +126,12 @@ impl FieldMap {
             content: text(&self.utm_content),
             term: text(&self.utm_term),
         };
-        if contact != Contact::default() {
-            deal.contacts.push(contact);
-        }
+        deal.contacts = self
+            .contact_holders(record)
+            .into_iter()
+            .map(|holder| self.contact(holder))
+            .filter(|contact| *contact != Contact::default())
+            .collect();
         for (name, path) in &self.custom {
             let values = path.values(record);
             let value = match values.as_slice() {
@@ -153,6 +144,45 @@ impl FieldMap {
         deal.raw = record.clone();
         Ok(deal)
     }
+
+    /// The values each contact is read from: the elements (or the object)
+    /// `contacts` reaches, else the record itself.
+    fn contact_holders<'a>(&self, record: &'a Value) -> Vec<&'a Value> {
+        let Some(path) = &self.contacts else {
+            return vec![record];
+        };
+        path.values(record)
+            .into_iter()
+            .flat_map(|found| match found {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            })
+            .collect()
+    }
+
+    /// One contact from the value that holds its fields.
+    fn contact(&self, holder: &Value) -> Contact {
+        let text = |p: &Option<JsonPath>| text_at(p, holder);
+        let phones = self
+            .phones
+            .as_ref()
+            .map(|p| p.values(holder).into_iter().flat_map(texts).collect())
+            .unwrap_or_default();
+        Contact {
+            name: text(&self.name),
+            phones,
+            telegram: text(&self.telegram),
+            vk: text(&self.vk),
+            instagram: text(&self.instagram),
+        }
+    }
+}
+
+/// The text of the first value `path` reaches in `value`.
+fn text_at(path: &Option<JsonPath>, value: &Value) -> Option<String> {
+    path.as_ref()
+        .and_then(|p| p.first(value))
+        .and_then(scalar_text)
 }
 
 fn shown(path: &Option<JsonPath>) -> &str {
@@ -215,6 +245,45 @@ mod tests {
         assert_eq!(c.telegram.as_deref(), Some("@ivan"));
         assert_eq!(deal.custom_fields.get("budget"), Some(&json!(5_000_000)));
         assert_eq!(deal.raw, record);
+    }
+
+    #[test]
+    fn contacts_keep_their_own_names_and_phones() {
+        let fields = map(
+            json!({"id": "id", "created_at": "created", "contacts": "clients",
+                                "name": "name", "phones": "phones", "telegram": "tg"}),
+        );
+        let record = json!({"id": 9, "created": "2026-11-02 09:00:00", "name": "not a contact",
+                            "clients": [{"name": "Пётр", "phones": []},
+                                        {"name": "Анна", "phones": ["8 900 123-45-67"], "tg": "anna"},
+                                        {}]});
+        let m = Moments::new(chrono_tz::Europe::Moscow);
+        let deal = fields.deal(&record, &m).unwrap();
+        let shown: Vec<_> = deal
+            .contacts
+            .iter()
+            .map(|c| (c.name.as_deref(), c.phones.clone(), c.telegram.as_deref()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (Some("Пётр"), vec![], None),
+                (
+                    Some("Анна"),
+                    vec!["8 900 123-45-67".to_owned()],
+                    Some("anna")
+                ),
+            ],
+            "empty contacts are dropped"
+        );
+        let one = fields.overlay(&map(json!({"contacts": "client"})));
+        let record = json!({"id": 9, "created": "2026-11-02 09:00:00",
+                            "client": {"name": "Анна", "phones": "8 900 123-45-67"}});
+        assert_eq!(one.deal(&record, &m).unwrap().contacts.len(), 1);
+        let flat = fields.overlay(&map(json!({"contacts": "."})));
+        let record = json!({"id": 9, "created": "2026-11-02 09:00:00", "name": "Анна"});
+        let deal = flat.deal(&record, &m).unwrap();
+        assert_eq!(deal.contacts[0].name.as_deref(), Some("Анна"));
     }
 
     #[test]

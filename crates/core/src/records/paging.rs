@@ -67,6 +67,17 @@ pub enum SinceFormat {
     Rfc3339,
 }
 
+impl SinceFormat {
+    /// `at` written this way; `Local` in the zone of `moments`.
+    pub fn write(self, at: DateTime<Utc>, moments: &Moments) -> String {
+        match self {
+            SinceFormat::Unix => at.timestamp().to_string(),
+            SinceFormat::Local => moments.format_local(at),
+            SinceFormat::Rfc3339 => at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+}
+
 fn page_param() -> String {
     "page".into()
 }
@@ -137,14 +148,7 @@ impl Paging {
             } => {
                 let mut query = Vec::new();
                 if let Some(since) = state.since {
-                    let written = match format {
-                        SinceFormat::Unix => since.timestamp().to_string(),
-                        SinceFormat::Local => moments.format_local(since),
-                        SinceFormat::Rfc3339 => {
-                            since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                        }
-                    };
-                    query.push((param.clone(), written));
+                    query.push((param.clone(), format.write(since, moments)));
                 }
                 if let (Some(name), Some(limit)) = (limit_param, limit) {
                     query.push((name.clone(), limit.to_string()));
@@ -257,6 +261,17 @@ mod tests {
                 .unwrap(),
             None
         );
+    }
+
+    #[test]
+    fn since_formats_write_one_instant_three_ways() {
+        let at = DateTime::parse_from_rfc3339("2026-11-02T06:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let m = moments();
+        assert_eq!(SinceFormat::Unix.write(at, &m), "1793599200");
+        assert_eq!(SinceFormat::Local.write(at, &m), "2026-11-02 09:00:00");
+        assert_eq!(SinceFormat::Rfc3339.write(at, &m), "2026-11-02T06:00:00Z");
     }
 
     #[test]
