@@ -30,14 +30,23 @@ impl Api {
         Self { origin, base }
     }
 
-    /// The first page of leads created at or after `from`, oldest first, with
-    /// their contact ids.
-    pub fn first_leads_page(&self, page_size: u32, from: i64, pipelines: &[u64]) -> String {
+    /// The first page of leads created at or after `from` (and at or before
+    /// `to`, when given), oldest first, with their contact ids.
+    pub fn first_leads_page(
+        &self,
+        page_size: u32,
+        from: i64,
+        to: Option<i64>,
+        pipelines: &[u64],
+    ) -> String {
         let mut url = format!(
             "{}{LEADS_PATH}?with=contacts&limit={page_size}&order[created_at]=asc\
              &filter[created_at][from]={from}",
             self.base
         );
+        if let Some(to) = to {
+            let _ = write!(url, "&filter[created_at][to]={to}");
+        }
         for pipeline in pipelines {
             let _ = write!(url, "&filter[pipeline_id][]={pipeline}");
         }
@@ -166,12 +175,16 @@ mod tests {
     fn urls_keep_their_brackets() {
         let a = api();
         assert_eq!(
-            a.first_leads_page(250, 1_762_000_000, &[]),
+            a.first_leads_page(250, 1_762_000_000, None, &[]),
             "https://acme.amocrm.ru/api/v4/leads?with=contacts&limit=250&order[created_at]=asc\
              &filter[created_at][from]=1762000000"
         );
         assert!(
-            a.first_leads_page(50, 0, &[33, 44])
+            a.first_leads_page(50, 0, Some(99), &[])
+                .ends_with("&filter[created_at][from]=0&filter[created_at][to]=99")
+        );
+        assert!(
+            a.first_leads_page(50, 0, None, &[33, 44])
                 .ends_with("&filter[pipeline_id][]=33&filter[pipeline_id][]=44")
         );
         assert_eq!(
@@ -192,7 +205,7 @@ mod tests {
     #[test]
     fn next_links_stay_on_the_account_and_the_leads_list() {
         let a = api();
-        let current = a.first_leads_page(2, 0, &[]);
+        let current = a.first_leads_page(2, 0, None, &[]);
         let page = |href: Value| json!({"_links": {"next": {"href": href}}});
         let ok = [
             (

@@ -78,7 +78,8 @@ impl Client {
         let limiter = Limiter::new(
             config.rate_limit,
             Some(config.burst.saturating_sub(BURST_HEADROOM).max(1)),
-        );
+        )
+        .named(TARGET);
         let (auth, secrets) = match credentials {
             Credentials::LongLived(token) => (Auth::LongLived(token.clone()), vec![token]),
             Credentials::OAuth {

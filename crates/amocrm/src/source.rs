@@ -12,7 +12,7 @@ use crate::mapping::{self, MAX_TIME};
 use crate::next_page::{Carried, NextPage};
 use crate::page::{Emitting, all_ids, assemble, by_id};
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use liner_sync_core::{
     Capabilities, CrmKind, CrmSource, Cursor, Deal, Error, FetchRequest, Page, Result,
     SourceContext, StartFrom,
@@ -137,8 +137,12 @@ impl AmoSource {
         let from = position.window_start(self.lookback_secs());
         let (url, read_before, carried) = match request.continuation {
             None => (
-                self.api
-                    .first_leads_page(self.config.page_size, from, &self.config.pipelines),
+                self.api.first_leads_page(
+                    self.config.page_size,
+                    from,
+                    request.until.map(last_second_before),
+                    &self.config.pipelines,
+                ),
                 None,
                 Vec::new(),
             ),
@@ -315,6 +319,13 @@ impl AmoSource {
         let contacts = assemble(ids, |i| loaded.get(&i));
         Ok(Some(mapping::deal(id, &lead, created, contacts)))
     }
+}
+
+/// The last whole second before `until`: amoCRM's `filter[created_at][to]`
+/// is inclusive and in seconds.
+fn last_second_before(until: DateTime<Utc>) -> i64 {
+    let ceiling = until.timestamp() + i64::from(until.timestamp_subsec_nanos() > 0);
+    ceiling.saturating_sub(1).clamp(0, MAX_TIME)
 }
 
 impl fmt::Debug for AmoSource {

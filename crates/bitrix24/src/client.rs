@@ -93,7 +93,8 @@ impl Client {
             limiter: Limiter::new(
                 config.rate_limit,
                 Some(config.burst.saturating_sub(BURST_HEADROOM).max(1)),
-            ),
+            )
+            .named(TARGET),
             retry: RetryPolicy {
                 max_attempts: config.max_attempts,
                 // Long enough to sit out an OPERATION_TIME_LIMIT block, which

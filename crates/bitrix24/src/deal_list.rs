@@ -4,7 +4,7 @@
 use crate::cursor::Position;
 use crate::error::TARGET;
 use crate::mapping;
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 use liner_sync_core::{Error, Result};
 use serde_json::{Value, json};
 use tracing::warn;
@@ -39,11 +39,15 @@ const DEAL_SELECT: [&str; 15] = [
 /// read; the exact comparison happens here, on `DATE_CREATE` with its offset.
 const DATE_FILTER_SLACK: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
-/// The parameters of the page of deals with ids above `after`.
-pub(crate) fn params(after: u64, position: &Position) -> Value {
+/// The parameters of the page of deals with ids above `after`, created
+/// before `until` when the pass has an end.
+pub(crate) fn params(after: u64, position: &Position, until: Option<DateTime<Utc>>) -> Value {
     let mut filter = json!({">ID": after});
     if let Some(from) = server_date_from(position) {
         filter[">=DATE_CREATE"] = json!(from);
+    }
+    if let Some(until) = server_date_until(until) {
+        filter["<DATE_CREATE"] = json!(until);
     }
     json!({
         "order": {"ID": "ASC"},
@@ -59,6 +63,12 @@ pub(crate) fn server_date_from(position: &Position) -> Option<String> {
     position
         .date_filter()
         .map(|from| (from - DATE_FILTER_SLACK).to_rfc3339_opts(SecondsFormat::Secs, false))
+}
+
+/// The creation date the server-side filter ends at for a pass that ends at
+/// `until`: [`DATE_FILTER_SLACK`] after it (the exact cut is made here).
+pub(crate) fn server_date_until(until: Option<DateTime<Utc>>) -> Option<String> {
+    until.map(|until| (until + DATE_FILTER_SLACK).to_rfc3339_opts(SecondsFormat::Secs, false))
 }
 
 /// The rows of a `crm.deal.list` result with their ids, sorted by id, and

@@ -5,6 +5,7 @@
 use crate::cursor::Position;
 use crate::deal_list;
 use crate::mapping::{self, parse_id};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
 use tracing::debug;
@@ -18,10 +19,13 @@ const DEALS: u64 = 2;
 /// The `crm.item.list` twin of [`deal_list::params`]: the same deals (ids
 /// above `after`, the same date filter, ascending id, no count) in
 /// `crm.item.list`'s field names, with only their contact ids.
-pub(crate) fn params(after: u64, position: &Position) -> Value {
+pub(crate) fn params(after: u64, position: &Position, until: Option<DateTime<Utc>>) -> Value {
     let mut filter = json!({">id": after});
     if let Some(from) = deal_list::server_date_from(position) {
         filter[">=createdTime"] = json!(from);
+    }
+    if let Some(until) = deal_list::server_date_until(until) {
+        filter["<createdTime"] = json!(until);
     }
     json!({
         "entityTypeId": DEALS,
@@ -120,7 +124,7 @@ mod tests {
             created_from: None,
         };
         assert_eq!(
-            params(900, &by_id),
+            params(900, &by_id, None),
             json!({"entityTypeId": 2, "order": {"id": "ASC"}, "filter": {">id": 900},
                    "select": ["id", "contactIds"], "start": -1})
         );
@@ -132,8 +136,8 @@ mod tests {
                     .unwrap(),
             ),
         };
-        let list = deal_list::params(0, &started);
-        let links = params(0, &started);
+        let list = deal_list::params(0, &started, None);
+        let links = params(0, &started, None);
         assert_eq!(
             links["filter"],
             json!({">id": 0, ">=createdTime": "2026-10-30T21:00:00+00:00"})
@@ -141,6 +145,18 @@ mod tests {
         assert_eq!(
             links["filter"][">=createdTime"],
             list["filter"][">=DATE_CREATE"]
+        );
+        let until = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        let list = deal_list::params(0, &started, Some(until));
+        let links = params(0, &started, Some(until));
+        assert_eq!(
+            list["filter"]["<DATE_CREATE"],
+            json!("2026-12-02T00:00:00+00:00"),
+            "a day of slack past the end; the exact cut is made on DATE_CREATE"
+        );
+        assert_eq!(
+            links["filter"]["<createdTime"],
+            list["filter"]["<DATE_CREATE"]
         );
         assert_eq!(params_for(7)["filter"], json!({"=id": 7}));
     }

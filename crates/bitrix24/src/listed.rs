@@ -10,6 +10,7 @@ use crate::deal_list;
 use crate::error::{self, TARGET};
 use crate::links::{self, Links};
 use crate::mapping;
+use chrono::{DateTime, Utc};
 use liner_sync_core::{Error, Result};
 use serde_json::Value;
 use tracing::warn;
@@ -23,18 +24,23 @@ const LINKS: &str = "links";
 /// Sub-calls one page takes in a batch.
 pub(crate) const COMMANDS: usize = 2;
 
-/// The sub-calls that list the page of deals with ids above `after`.
-pub(crate) fn commands(after: u64, position: &Position) -> [Command; COMMANDS] {
+/// The sub-calls that list the page of deals with ids above `after`
+/// (created before `until`, when the pass has an end).
+pub(crate) fn commands(
+    after: u64,
+    position: &Position,
+    until: Option<DateTime<Utc>>,
+) -> [Command; COMMANDS] {
     [
         Command {
             key: LIST,
             method: deal_list::METHOD,
-            params: deal_list::params(after, position),
+            params: deal_list::params(after, position, until),
         },
         Command {
             key: LINKS,
             method: links::METHOD,
-            params: links::params(after, position),
+            params: links::params(after, position, until),
         },
     ]
 }
@@ -126,7 +132,7 @@ mod tests {
             last_id: Some(1000),
             created_from: None,
         };
-        let [list, links] = commands(900, &position);
+        let [list, links] = commands(900, &position, None);
         assert_eq!((list.key, list.method), ("list", "crm.deal.list"));
         assert_eq!((links.key, links.method), ("links", "crm.item.list"));
         assert_eq!(list.params["filter"], json!({">ID": 900}));

@@ -85,9 +85,14 @@ impl Bitrix24Source {
     }
 
     /// Lists the page after `after` with its contact ids: one batch.
-    async fn list(&self, after: u64, position: &Position) -> Result<Listed> {
+    async fn list(
+        &self,
+        after: u64,
+        position: &Position,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Listed> {
         let mut batch = Batch::default();
-        for command in &listed::commands(after, position) {
+        for command in &listed::commands(after, position, until) {
             batch.push_command(command);
         }
         let mut reply = self.client.batch(&batch).await?;
@@ -185,7 +190,7 @@ impl Bitrix24Source {
         let was_prefetched = prefetched.is_some();
         let page = match prefetched {
             Some(listed) => listed,
-            None => self.list(after, &position).await?,
+            None => self.list(after, &position, request.until).await?,
         };
         let (raw_count, rows) = rows_with_ids(&self.name, &page.rows)?;
         let highest = rows.last().map(|(id, _)| *id);
@@ -212,7 +217,9 @@ impl Bitrix24Source {
         let fresh: Vec<(u64, Value)> = rows
             .into_iter()
             .filter(|(_, row)| {
-                mapping::created_at(row).is_none_or(|created| position.admits(created))
+                mapping::created_at(row).is_none_or(|created| {
+                    position.admits(created) && request.until.is_none_or(|until| created < until)
+                })
             })
             .filter(|(id, _)| {
                 let handled = request.seen.is_handled(&id.to_string());
@@ -220,7 +227,7 @@ impl Bitrix24Source {
                 !handled
             })
             .collect();
-        let prefetch = next_after.map(|a| listed::commands(a, &position));
+        let prefetch = next_after.map(|a| listed::commands(a, &position, request.until));
         let (deals, rest) = self
             .deals(
                 &fresh,

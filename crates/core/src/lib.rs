@@ -18,6 +18,7 @@ pub mod records;
 mod sink;
 mod source;
 pub mod state;
+pub mod telemetry;
 
 pub use cursor::{Continuation, Cursor};
 pub use deal::{Contact, Deal, Utm};

@@ -60,6 +60,11 @@ pub struct FetchRequest<'a> {
     pub continuation: Option<&'a Continuation>,
     /// Which deals are already handled.
     pub seen: &'a dyn SeenDeals,
+    /// Deals created at or after this instant are outside the pass (a
+    /// backfill window's end). Sources filter on it on the server when their
+    /// API allows and may stop paging past it; the engine drops such deals
+    /// either way.
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// One page of deals and where reading goes on from.

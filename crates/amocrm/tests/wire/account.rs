@@ -145,11 +145,18 @@ impl Account {
                 let from: i64 = one("filter[created_at][from]")
                     .and_then(|f| f.parse().ok())
                     .unwrap_or(0);
+                let to: i64 = one("filter[created_at][to]")
+                    .and_then(|f| f.parse().ok())
+                    .unwrap_or(i64::MAX);
                 let pipelines = many("filter[pipeline_id][]");
                 let mut leads: Vec<&Value> = self
                     .leads
                     .iter()
-                    .filter(|l| l["created_at"].as_i64().is_none_or(|t| t >= from))
+                    .filter(|l| {
+                        l["created_at"]
+                            .as_i64()
+                            .is_none_or(|t| (from..=to).contains(&t))
+                    })
                     .filter(|l| {
                         pipelines.is_empty()
                             || pipelines.contains(&l["pipeline_id"].as_u64().unwrap_or(0))
@@ -367,11 +374,23 @@ impl Harness {
         continuation: Option<&Continuation>,
         seen: &dyn SeenDeals,
     ) -> Result<Page> {
+        self.fetch_until(cursor, continuation, seen, None).await
+    }
+
+    /// One page of a pass that ends at `until`.
+    pub async fn fetch_until(
+        &self,
+        cursor: &Cursor,
+        continuation: Option<&Continuation>,
+        seen: &dyn SeenDeals,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Page> {
         self.source
             .fetch(FetchRequest {
                 cursor,
                 continuation,
                 seen,
+                until,
             })
             .await
     }

@@ -300,6 +300,27 @@ async fn the_start_is_a_floor_the_lookback_never_crosses() {
     );
 }
 
+#[tokio::test]
+async fn a_window_end_goes_to_the_server_as_the_last_second_before_it() {
+    let mut account = Account::new();
+    account.add(1, T0, &[(101, Some(&phone(101)))]);
+    account.add(2, T0 + 59, &[(102, Some(&phone(102)))]);
+    account.add(3, T0 + 60, &[(103, Some(&phone(103)))]);
+    let h = harness(account).await;
+    let until = chrono::DateTime::from_timestamp(T0 + 60, 0).unwrap();
+    let page = h
+        .fetch_until(&cursor(T0, &[]), None, &NothingSeen, Some(until))
+        .await
+        .unwrap();
+    let ids: Vec<&str> = page.deals.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["1", "2"], "lead 3 was created at the end, outside");
+    let first = h.requests().await[0].url.to_string();
+    assert!(
+        first.contains(&format!("&filter[created_at][to]={}", T0 + 59)),
+        "{first}"
+    );
+}
+
 async fn start_now_with_server_date(h: &crate::account::Harness, server_now: i64) -> i64 {
     let date = chrono::DateTime::from_timestamp(server_now, 0)
         .unwrap()

@@ -46,6 +46,7 @@ async fn every_operation(what: &str, source: &AmoSource) {
             cursor: &cursor,
             continuation: None,
             seen: &NothingSeen,
+            until: None,
         })
         .await;
     let results = [

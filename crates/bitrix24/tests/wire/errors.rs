@@ -182,6 +182,7 @@ async fn a_renamed_portal_is_followed_and_remembered() {
             cursor: &start(),
             continuation: None,
             seen: &NothingSeen,
+            until: None,
         })
         .await
         .unwrap();

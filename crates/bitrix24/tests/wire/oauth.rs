@@ -21,6 +21,7 @@ async fn fetch(source: &liner_sync_bitrix24::Bitrix24Source) -> Result<Page, Err
             cursor: &Cursor(json!({"last_id": 0})),
             continuation: None,
             seen: &NothingSeen,
+            until: None,
         })
         .await
 }

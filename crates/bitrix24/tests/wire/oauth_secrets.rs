@@ -54,6 +54,7 @@ async fn assert_failures_clean(app: &App, what: &str, source: &Bitrix24Source) {
             cursor: &Cursor(json!({"last_id": 0})),
             continuation: None,
             seen: &NothingSeen,
+            until: None,
         })
         .await;
     let errors = [

@@ -477,6 +477,37 @@ async fn a_start_date_filters_on_the_server_and_exactly_here() {
 }
 
 #[tokio::test]
+async fn a_window_end_filters_on_the_server_and_exactly_here() {
+    let mut portal = Portal::with_deals(1..=3);
+    portal.deals.get_mut(&3).unwrap()["DATE_CREATE"] = json!("2026-11-01T02:59:59+03:00");
+    let h = harness(portal).await;
+    let start = cursor(json!({"created_from": "2026-10-31T00:00:00Z"}));
+    let until = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let page = h
+        .fetch_until(&start, None, &NothingSeen, Some(until))
+        .await
+        .unwrap();
+
+    let (list, links) = pair(&h.batch_commands().await[0]);
+    assert_eq!(
+        list["filter"]["<DATE_CREATE"],
+        json!("2026-11-02T00:00:00+00:00")
+    );
+    assert_eq!(
+        links["filter"]["<createdTime"],
+        list["filter"]["<DATE_CREATE"]
+    );
+    let ids: Vec<&str> = page.deals.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["3"],
+        "deals 1 and 2 were created at 07:00 UTC, after the end"
+    );
+}
+
+#[tokio::test]
 async fn start_now_records_the_highest_id_and_the_portal_clock() {
     let h = harness(Portal::with_deals([3, 100, 99])).await;
     let start = h.source.initial_cursor(StartFrom::Now).await.unwrap();

@@ -418,11 +418,23 @@ impl Harness {
         continuation: Option<&Continuation>,
         seen: &dyn SeenDeals,
     ) -> Result<Page> {
+        self.fetch_until(cursor, continuation, seen, None).await
+    }
+
+    /// One page of a pass that ends at `until`.
+    pub async fn fetch_until(
+        &self,
+        cursor: &Cursor,
+        continuation: Option<&Continuation>,
+        seen: &dyn SeenDeals,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Page> {
         self.source
             .fetch(FetchRequest {
                 cursor,
                 continuation,
                 seen,
+                until,
             })
             .await
     }

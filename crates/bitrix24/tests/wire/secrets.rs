@@ -33,6 +33,7 @@ async fn fetch(source: &Bitrix24Source) -> Result<liner_sync_core::Page, Error> 
             cursor: &Cursor(json!({"last_id": 0})),
             continuation: None,
             seen: &NothingSeen,
+            until: None,
         })
         .await
 }

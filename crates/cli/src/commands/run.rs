@@ -36,11 +36,7 @@ pub fn jobs(
             let mapper = Mapper::new(source.kind(), rules, entry.routes.clone())
                 .map_err(|why| CliError::config(format!("source '{}': {why}", entry.name)))?;
             let start = entry.start_from.map_or(StartFrom::Now, StartFrom::Date);
-            Ok(SourceJob {
-                source,
-                mapper,
-                start,
-            })
+            Ok(SourceJob::new(source, mapper, start))
         })
         .collect()
 }

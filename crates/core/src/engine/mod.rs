@@ -6,19 +6,21 @@
 //! a prefix of pages whose every deal reached a final outcome.
 
 mod events;
+mod job;
+mod redrive;
 mod report;
 mod source_pass;
 mod stop;
 mod submit;
 mod tracker;
 
-pub use events::{NoEvents, PassEvents};
+pub use events::{AllEvents, NoEvents, PassEvents};
+pub use job::{SourceJob, Window, backfill_key_parts};
 pub use report::{PassReport, SourceReport};
 pub use stop::{Stop, StopReason};
 
-use crate::mapping::Mapper;
+use crate::LeadSink;
 use crate::state::{PassRecord, StateStore};
-use crate::{CrmSource, LeadSink, StartFrom};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU32;
 use submit::Submitter;
@@ -50,16 +52,6 @@ impl Default for EngineOptions {
     }
 }
 
-/// One source with its mapping rules and starting point.
-pub struct SourceJob {
-    /// The connector.
-    pub source: Arc<dyn CrmSource>,
-    /// Its deal → lead rules.
-    pub mapper: Mapper,
-    /// Where its first pass starts.
-    pub start: StartFrom,
-}
-
 /// Runs passes over sources into a sink, recording everything in the state.
 pub struct Engine {
     store: Arc<StateStore>,
@@ -87,63 +79,86 @@ impl Engine {
         self
     }
 
-    /// The flag that stops the current pass (for signal handlers).
+    /// The flag that stops every pass of this engine (for signal handlers).
+    /// Each pass runs under a child of it, so a pass that ends on Liner
+    /// being down does not stop the next one.
     pub fn stop_handle(&self) -> Stop {
         self.stop.clone()
+    }
+
+    fn submitter(&self, stop: &Stop) -> Arc<Submitter> {
+        Arc::new(Submitter {
+            store: self.store.clone(),
+            sink: self.sink.clone(),
+            events: self.events.clone(),
+            stop: stop.clone(),
+            dry_run: self.options.dry_run,
+            give_up_after: self.options.give_up_after.max(1),
+            failure_limit: self.options.sink_failure_limit.max(1),
+            consecutive_failures: AtomicU32::new(0),
+        })
     }
 
     /// One pass over every job, concurrently. Never panics on remote input;
     /// every problem ends up in the report.
     pub async fn run_pass(&self, jobs: &[SourceJob]) -> PassReport {
-        let submitter = Arc::new(Submitter {
-            store: self.store.clone(),
-            sink: self.sink.clone(),
-            events: self.events.clone(),
-            stop: self.stop.clone(),
-            dry_run: self.options.dry_run,
-            give_up_after: self.options.give_up_after.max(1),
-            failure_limit: self.options.sink_failure_limit.max(1),
-            consecutive_failures: AtomicU32::new(0),
-        });
+        let stop = self.stop.child();
+        let submitter = self.submitter(&stop);
         let permits = Arc::new(Semaphore::new(self.options.max_in_flight.max(1)));
         let started_at = crate::state::now();
         let passes = jobs.iter().map(|job| {
             source_pass::SourcePass {
                 job,
+                key: job.cursor_key(),
                 store: &self.store,
                 submitter: submitter.clone(),
                 permits: permits.clone(),
                 events: self.events.as_ref(),
-                stop: &self.stop,
+                stop: &stop,
                 dry_run: self.options.dry_run,
             }
             .run()
         });
         let sources = futures::future::join_all(passes).await;
-        if !self.options.dry_run {
-            for report in &sources {
-                let record = PassRecord {
-                    started_at: started_at.clone(),
-                    finished_at: crate::state::now(),
-                    fetched: report.fetched,
-                    sent: report.sent,
-                    rejected: report.rejected,
-                    failed: report.failed,
-                    skipped: report.skipped,
-                    error: report
-                        .error
-                        .as_ref()
-                        .map(|(_, m)| m.clone())
-                        .or_else(|| self.stop.reason().map(|r| r.to_string())),
-                };
-                if let Err(e) = self.store.record_pass(&report.name, &record) {
-                    tracing::warn!(source = %report.name, "could not record the pass: {e}");
-                }
+        let reason = stop.reason();
+        for (job, report) in jobs.iter().zip(&sources) {
+            let key = job.cursor_key();
+            report.log_finished(&key);
+            if !self.options.dry_run {
+                self.record(&key, report, &started_at, reason.as_ref());
             }
+            let complete = reason.is_none() && report.error.is_none() && report.failed == 0;
+            self.events.pass_finished(&key, report, complete);
         }
         PassReport {
             sources,
-            stop: self.stop.reason(),
+            stop: reason,
+        }
+    }
+
+    fn record(
+        &self,
+        key: &str,
+        report: &SourceReport,
+        started_at: &str,
+        stop: Option<&StopReason>,
+    ) {
+        let record = PassRecord {
+            started_at: started_at.to_owned(),
+            finished_at: crate::state::now(),
+            fetched: report.fetched,
+            sent: report.sent,
+            rejected: report.rejected,
+            failed: report.failed,
+            skipped: report.skipped,
+            error: report
+                .error
+                .as_ref()
+                .map(|(_, m)| m.clone())
+                .or_else(|| stop.map(ToString::to_string)),
+        };
+        if let Err(e) = self.store.record_pass(key, &record) {
+            tracing::warn!(source = %report.name, "could not record the pass: {e}");
         }
     }
 }

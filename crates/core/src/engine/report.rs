@@ -2,6 +2,7 @@
 
 use super::StopReason;
 use crate::{CrmKind, Cursor, Error, ErrorKind};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 /// Counts and outcome of one pass over one source.
@@ -33,6 +34,8 @@ pub struct SourceReport {
     pub started_from_now: bool,
     /// Why this source's pass ended early, if it did.
     pub error: Option<(ErrorKind, String)>,
+    /// When the pass started.
+    pub started_at: DateTime<Utc>,
 }
 
 impl SourceReport {
@@ -52,7 +55,37 @@ impl SourceReport {
             cursor_after: None,
             started_from_now: false,
             error: None,
+            started_at: Utc::now(),
         }
+    }
+
+    /// The one log line of a finished pass, with every count and the cursor
+    /// it left (`key` names a backfill's window).
+    pub fn log_finished(&self, key: &str) {
+        let cursor = self.cursor_after.as_ref().or(self.cursor_before.as_ref());
+        let cursor = cursor.map(ToString::to_string).unwrap_or_default();
+        let rejections = self
+            .rejections
+            .iter()
+            .map(|(reason, n)| format!("{reason}: {n}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let error = self.error.as_ref().map(|(_, m)| m.as_str());
+        tracing::info!(
+            source = %self.name,
+            pass = %key,
+            fetched = self.fetched,
+            sent = self.sent,
+            rejected = self.rejected,
+            failed = self.failed,
+            skipped = self.skipped,
+            resent = self.resent,
+            rejections = %rejections,
+            cursor = %cursor,
+            cursor_moved = self.cursor_after.is_some() && self.cursor_after != self.cursor_before,
+            error = error,
+            "pass finished"
+        );
     }
 
     /// Records the error that ended this source's pass (the first one wins).

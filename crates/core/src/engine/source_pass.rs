@@ -14,6 +14,8 @@ use tokio::task::JoinSet;
 
 pub(crate) struct SourcePass<'a> {
     pub job: &'a SourceJob,
+    /// Where the pass keeps its cursor ([`SourceJob::cursor_key`]).
+    pub key: String,
     pub store: &'a Arc<StateStore>,
     pub submitter: Arc<Submitter>,
     pub permits: Arc<Semaphore>,
@@ -49,22 +51,13 @@ impl SourcePass<'_> {
         if let Err(e) = read_result {
             self.fail(&mut report, &e);
         }
-        tracing::info!(
-            source = name,
-            fetched = report.fetched,
-            sent = report.sent,
-            rejected = report.rejected,
-            failed = report.failed,
-            skipped = report.skipped,
-            "pass finished"
-        );
         report
     }
 
     /// The stored cursor, or the source's starting one. `None` when this first
     /// pass only records the current position (no `start_from`).
     async fn starting_cursor(&self, report: &mut SourceReport) -> Result<Option<Cursor>> {
-        let name = self.job.source.name();
+        let name = self.key.as_str();
         if let Some(cursor) = self.store.cursor(name)? {
             return Ok(Some(cursor));
         }
@@ -92,13 +85,14 @@ impl SourcePass<'_> {
                 cursor,
                 continuation: continuation.as_ref(),
                 seen: &seen,
+                until: self.job.until(),
             };
             let page = tokio::select! {
                 page = self.job.source.fetch(request) => page?,
                 () = self.stop.stopped() => return Ok(()),
             };
             self.events
-                .page_read(self.job.source.name(), page.deals.len());
+                .page_read(self.job.source.name(), page.deals.len() + page.skipped_seen);
             if page.next.is_some() && page.next == continuation {
                 return Err(Error::invalid_data(
                     "the CRM returned the same page position twice; stopping this source to avoid a loop",
@@ -144,14 +138,31 @@ impl SourcePass<'_> {
         in_flight: &mut InFlight,
         report: &mut SourceReport,
     ) {
+        let name = self.job.source.name();
         let index = tracker.open_page(page.cursor.clone());
-        report.fetched += (page.deals.len() + page.skipped_seen) as u64;
+        let until = self.job.until();
+        let (deals, outside): (Vec<Deal>, Vec<Deal>) = page
+            .deals
+            .into_iter()
+            .partition(|d| until.is_none_or(|until| d.created_at < until));
+        if !outside.is_empty() {
+            tracing::debug!(
+                source = name,
+                count = outside.len(),
+                "deals created after the window's end left out"
+            );
+        }
+        report.fetched += (deals.len() + page.skipped_seen) as u64;
         report.skipped += page.skipped_seen as u64;
-        for deal in page.deals {
+        if page.skipped_seen > 0 {
+            self.events.deals_skipped(name, page.skipped_seen);
+        }
+        for deal in deals {
             if self.stop.is_stopped() {
                 tracker.block(index);
                 break;
             }
+            self.events.deal_read(name, deal.created_at);
             match self.needs_work(&deal, in_flight, report) {
                 Ok(true) => {}
                 Ok(false) => continue,
@@ -163,21 +174,12 @@ impl SourcePass<'_> {
             }
             match self.job.mapper.map(&deal) {
                 Mapped::Rejected(reason) => {
-                    if !self.dry_run
-                        && let Err(e) = self.store.mark_rejected(
-                            self.job.source.name(),
-                            &deal.id,
-                            deal.created_at,
-                            &reason,
-                        )
-                    {
+                    if let Err(e) = self.submitter.reject(name, &deal, &reason) {
                         self.stop.stop(StopReason::State(e.to_string()));
                         tracker.block(index);
                         break;
                     }
                     report.count_rejection(&reason);
-                    self.events
-                        .deal_rejected(self.job.source.name(), &deal.id, &reason);
                 }
                 Mapped::Lead(lead) => {
                     let Ok(permit) = self.permits.clone().acquire_owned().await else {
@@ -188,7 +190,7 @@ impl SourcePass<'_> {
                     in_flight.ids.insert(deal.id.clone());
                     let submitter = self.submitter.clone();
                     let ready = Ready {
-                        source: Arc::from(self.job.source.name()),
+                        source: Arc::from(name),
                         deal_id: deal.id,
                         created_at: deal.created_at,
                         lead: *lead,
@@ -212,15 +214,17 @@ impl SourcePass<'_> {
         in_flight: &InFlight,
         report: &mut SourceReport,
     ) -> Result<bool> {
-        if in_flight.ids.contains(&deal.id) {
+        let name = self.job.source.name();
+        let skip = |report: &mut SourceReport| {
             report.skipped += 1;
-            return Ok(false);
+            self.events.deals_skipped(name, 1);
+            Ok(false)
+        };
+        if in_flight.ids.contains(&deal.id) {
+            return skip(report);
         }
-        match self.store.outcome(self.job.source.name(), &deal.id)? {
-            Some(outcome) if outcome.is_final() => {
-                report.skipped += 1;
-                Ok(false)
-            }
+        match self.store.outcome(name, &deal.id)? {
+            Some(outcome) if outcome.is_final() => skip(report),
             Some(Outcome::Pending) => {
                 report.resent += 1;
                 Ok(true)
@@ -246,21 +250,8 @@ impl SourcePass<'_> {
             }
         };
         in_flight.ids.remove(&id);
-        match submitted {
-            Submitted::Sent => {
-                report.sent += 1;
-                tracker.finish_deal(index, true);
-            }
-            Submitted::Rejected(reason) => {
-                report.count_rejection(&reason);
-                tracker.finish_deal(index, true);
-            }
-            Submitted::Failed(outcome) => {
-                report.failed += 1;
-                tracker.finish_deal(index, outcome.is_final());
-            }
-            Submitted::Aborted => tracker.finish_deal(index, false),
-        }
+        let final_outcome = submitted.tally(report);
+        tracker.finish_deal(index, final_outcome);
     }
 
     fn commit(&self, tracker: &mut PageTracker, report: &mut SourceReport) {
@@ -268,7 +259,7 @@ impl SourcePass<'_> {
             return;
         };
         if !self.dry_run
-            && let Err(e) = self.store.save_cursor(self.job.source.name(), &cursor)
+            && let Err(e) = self.store.save_cursor(&self.key, &cursor)
         {
             self.stop.stop(StopReason::State(e.to_string()));
             return;

@@ -43,9 +43,14 @@ impl std::fmt::Display for StopReason {
 }
 
 /// A shared "stop now" flag with the first reason given. Cloning shares it.
+///
+/// A [`child`](Self::child) flag is also stopped when its parent is, but
+/// stopping the child leaves the parent alone: one pass of a long-running
+/// process can end on Liner being down while the process goes on.
 #[derive(Debug, Clone, Default)]
 pub struct Stop {
     inner: Arc<Inner>,
+    parent: Option<Arc<Inner>>,
 }
 
 #[derive(Debug, Default)]
@@ -55,10 +60,28 @@ struct Inner {
     notify: Notify,
 }
 
+impl Inner {
+    fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    fn reason(&self) -> Option<StopReason> {
+        self.reason.lock().ok().and_then(|r| r.clone())
+    }
+}
+
 impl Stop {
     /// A flag that is not set.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A new flag that is also set whenever this one is.
+    pub fn child(&self) -> Self {
+        Self {
+            inner: Arc::default(),
+            parent: Some(self.inner.clone()),
+        }
     }
 
     /// Sets the flag; the first reason wins.
@@ -70,24 +93,64 @@ impl Stop {
         self.inner.notify.notify_waiters();
     }
 
-    /// True once [`stop`](Self::stop) was called.
+    /// True once [`stop`](Self::stop) was called, here or on the parent.
     pub fn is_stopped(&self) -> bool {
-        self.inner.stopped.load(Ordering::SeqCst)
+        self.inner.is_stopped() || self.parent.as_ref().is_some_and(|p| p.is_stopped())
     }
 
-    /// The first reason given.
+    /// The first reason given here, else the parent's.
     pub fn reason(&self) -> Option<StopReason> {
-        self.inner.reason.lock().ok().and_then(|r| r.clone())
+        self.inner
+            .reason()
+            .or_else(|| self.parent.as_ref().and_then(|p| p.reason()))
     }
 
-    /// Resolves once the flag is set.
+    /// Resolves once the flag (or the parent's) is set.
     pub async fn stopped(&self) {
         loop {
-            let notified = self.inner.notify.notified();
+            let own = self.inner.notify.notified();
+            let parent = self.parent.as_ref().map(|p| p.notify.notified());
             if self.is_stopped() {
                 return;
             }
-            notified.await;
+            match parent {
+                Some(parent) => {
+                    tokio::select! {
+                        () = own => {}
+                        () = parent => {}
+                    }
+                }
+                None => own.await,
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_child_stops_with_its_parent_but_not_the_other_way() {
+        let parent = Stop::new();
+        let child = parent.child();
+        child.stop(StopReason::SinkUnavailable("down".into()));
+        assert!(child.is_stopped() && !parent.is_stopped());
+
+        let other = parent.child();
+        let waiting = tokio::spawn({
+            let other = other.clone();
+            async move { other.stopped().await }
+        });
+        parent.stop(StopReason::Interrupted);
+        tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(other.reason(), Some(StopReason::Interrupted));
+        assert_eq!(
+            child.reason(),
+            Some(StopReason::SinkUnavailable("down".into()))
+        );
     }
 }

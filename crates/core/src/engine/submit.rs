@@ -1,8 +1,8 @@
 //! One lead's trip to the sink, with its state rows written around it.
 
-use super::{PassEvents, Stop, StopReason};
+use super::{PassEvents, SourceReport, Stop, StopReason};
 use crate::state::{Outcome, StateStore};
-use crate::{ErrorKind, Lead, LeadSink};
+use crate::{Deal, ErrorKind, Lead, LeadSink};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -32,6 +32,27 @@ pub(crate) enum Submitted {
     Aborted,
 }
 
+impl Submitted {
+    /// Adds this outcome to `report`; true when the deal's outcome is final.
+    pub fn tally(&self, report: &mut SourceReport) -> bool {
+        match self {
+            Submitted::Sent => {
+                report.sent += 1;
+                true
+            }
+            Submitted::Rejected(reason) => {
+                report.count_rejection(reason);
+                true
+            }
+            Submitted::Failed(outcome) => {
+                report.failed += 1;
+                outcome.is_final()
+            }
+            Submitted::Aborted => false,
+        }
+    }
+}
+
 /// A deal whose lead is ready to go.
 pub(crate) struct Ready {
     pub source: Arc<str>,
@@ -41,6 +62,16 @@ pub(crate) struct Ready {
 }
 
 impl Submitter {
+    /// Records a deal that cannot become a lead (no valid phone): final.
+    pub fn reject(&self, source: &str, deal: &Deal, reason: &str) -> crate::Result<()> {
+        if !self.dry_run {
+            self.store
+                .mark_rejected(source, &deal.id, deal.created_at, reason)?;
+        }
+        self.events.deal_rejected(source, &deal.id, reason);
+        Ok(())
+    }
+
     pub async fn submit(&self, ready: Ready) -> Submitted {
         if self.stop.is_stopped() {
             return Submitted::Aborted;

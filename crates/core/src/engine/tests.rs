@@ -1,9 +1,9 @@
 use super::*;
-use crate::mapping::LeadTemplate;
+use crate::mapping::{LeadTemplate, Mapper};
 use crate::state::Outcome;
 use crate::{
-    Capabilities, Contact, Continuation, CrmKind, Cursor, Deal, Error, FetchRequest, Lead, Page,
-    Receipt, Result,
+    Capabilities, Contact, Continuation, CrmKind, CrmSource, Cursor, Deal, Error, FetchRequest,
+    Lead, Page, Receipt, Result, StartFrom,
 };
 use async_trait::async_trait;
 use chrono::TimeZone;
@@ -20,10 +20,7 @@ impl ListSource {
     fn new(n: u64) -> Self {
         let deals = (1..=n)
             .map(|i| {
-                let mut d = Deal::new(
-                    i.to_string(),
-                    chrono::Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap(),
-                );
+                let mut d = Deal::new(i.to_string(), minute(i));
                 let phone = if i % 5 == 0 {
                     "нет".to_owned()
                 } else {
@@ -120,11 +117,17 @@ fn job(source: Arc<ListSource>, start: StartFrom) -> SourceJob {
         order_id: Some(101),
         ..LeadTemplate::default()
     };
-    SourceJob {
+    SourceJob::new(
         source,
-        mapper: Mapper::new(CrmKind::Bitrix24, rules, vec![]).unwrap(),
+        Mapper::new(CrmKind::Bitrix24, rules, vec![]).unwrap(),
         start,
-    }
+    )
+}
+
+/// Deal `i` of a [`ListSource`] was created at 09:00 + `i` minutes.
+fn minute(i: u64) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
+        + chrono::Duration::minutes(i64::try_from(i).unwrap())
 }
 
 fn since() -> StartFrom {
@@ -357,11 +360,11 @@ async fn a_source_that_does_not_advance_is_stopped_not_looped() {
         order_id: Some(101),
         ..LeadTemplate::default()
     };
-    let jobs = [SourceJob {
-        source: Arc::new(StuckSource),
-        mapper: Mapper::new(CrmKind::Bitrix24, rules, vec![]).unwrap(),
-        start: since(),
-    }];
+    let jobs = [SourceJob::new(
+        Arc::new(StuckSource),
+        Mapper::new(CrmKind::Bitrix24, rules, vec![]).unwrap(),
+        since(),
+    )];
     let report = tokio::time::timeout(
         std::time::Duration::from_secs(10),
         engine(&store, &sink, EngineOptions::default()).run_pass(&jobs),
@@ -371,4 +374,67 @@ async fn a_source_that_does_not_advance_is_stopped_not_looped() {
     let (kind, message) = report.sources[0].error.clone().unwrap();
     assert_eq!(kind, crate::ErrorKind::InvalidData);
     assert!(message.contains("same page position twice"), "{message}");
+}
+
+#[tokio::test]
+async fn a_backfill_reads_its_window_under_its_own_cursor_and_skips_sent_deals() {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let sink = Arc::new(RecordingSink::default());
+    store.mark_pending("list", "2", minute(2)).unwrap();
+    store.mark_sent("list", "2", None).unwrap();
+    store.save_cursor("list", &Cursor(json!(2))).unwrap();
+    // The source ignores `until`; the engine still keeps to the window.
+    let window = Window {
+        from: minute(1),
+        until: Some(minute(7)),
+    };
+    let jobs = [job(Arc::new(ListSource::new(10)), StartFrom::Now).backfill(window)];
+    let report = engine(&store, &sink, EngineOptions::default())
+        .run_pass(&jobs)
+        .await;
+    let r = &report.sources[0];
+    assert_eq!(sent_ids(&sink), ["1", "3", "4", "6"]);
+    assert_eq!((r.fetched, r.skipped, r.rejected), (6, 1, 1));
+    assert_eq!(
+        store.cursor("list").unwrap(),
+        Some(Cursor(json!(2))),
+        "the live cursor stays"
+    );
+    let key = window.cursor_key("list");
+    assert_eq!(store.cursor(&key).unwrap(), Some(Cursor(json!(10))));
+    assert_eq!(store.passes(&key, 10).unwrap().len(), 1);
+    assert!(store.passes("list", 10).unwrap().is_empty());
+
+    let again = engine(&store, &sink, EngineOptions::default())
+        .run_pass(&jobs)
+        .await;
+    assert_eq!(again.sources[0].sent, 0, "it resumes from its own cursor");
+    assert_eq!(sink.leads.lock().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn redrive_sends_a_deal_fixed_since_it_was_rejected() {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let sink = Arc::new(RecordingSink::default());
+    let jobs = [job(Arc::new(ListSource::new(5)), since())];
+    engine(&store, &sink, EngineOptions::default())
+        .run_pass(&jobs)
+        .await;
+    assert_eq!(store.outcome("list", "5").unwrap(), Some(Outcome::Rejected));
+
+    let mut fixed = Deal::new("5", minute(5));
+    fixed.contacts.push(Contact {
+        phones: vec!["+7 900 000-00-05".into()],
+        ..Contact::default()
+    });
+    let still_bad = Deal::new("4", minute(4));
+    let report = engine(&store, &sink, EngineOptions::default())
+        .redrive(&jobs[0], vec![fixed, still_bad])
+        .await;
+    let r = &report.sources[0];
+    assert_eq!((r.sent, r.rejected), (1, 1));
+    let record = store.deal("list", "5").unwrap().unwrap();
+    assert_eq!((record.outcome, record.attempts), (Outcome::Sent, 1));
+    assert_eq!(store.outcome("list", "4").unwrap(), Some(Outcome::Rejected));
+    assert_eq!(sent_ids(&sink), ["1", "2", "3", "4", "5"]);
 }

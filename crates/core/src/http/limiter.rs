@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 #[derive(Clone)]
 pub struct Limiter {
     inner: Option<Arc<DefaultDirectRateLimiter>>,
+    target: &'static str,
     waits: Arc<AtomicU64>,
     waited_micros: Arc<AtomicU64>,
 }
@@ -19,6 +20,7 @@ impl std::fmt::Debug for Limiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Limiter")
             .field("limited", &self.inner.is_some())
+            .field("target", &self.target)
             .finish_non_exhaustive()
     }
 }
@@ -38,9 +40,17 @@ impl Limiter {
         };
         Self {
             inner,
+            target: "unnamed",
             waits: Arc::default(),
             waited_micros: Arc::default(),
         }
+    }
+
+    /// Names the system the limit protects (`"liner"`, `"bitrix24"`), which
+    /// labels its waits in the metrics.
+    pub fn named(mut self, target: &'static str) -> Self {
+        self.target = target;
+        self
     }
 
     /// No limit at all.
@@ -56,8 +66,10 @@ impl Limiter {
         }
         let started = Instant::now();
         limiter.until_ready().await;
+        let waited = started.elapsed();
+        crate::telemetry::rate_limit_wait(self.target, waited);
         self.waits.fetch_add(1, Ordering::Relaxed);
-        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        let micros = u64::try_from(waited.as_micros()).unwrap_or(u64::MAX);
         self.waited_micros.fetch_add(micros, Ordering::Relaxed);
     }
 

@@ -38,11 +38,12 @@ pub async fn send_with_headers(
     request: RequestBuilder,
     target: &'static str,
 ) -> Result<(Reply, HeaderMap)> {
-    let response = request
-        .send()
-        .await
-        .map_err(|e| transport_error(e, target))?;
+    let response = request.send().await.map_err(|e| {
+        crate::telemetry::http_request(target, None);
+        transport_error(e, target)
+    })?;
     let status = response.status();
+    crate::telemetry::http_request(target, Some(status.as_u16()));
     let headers = response.headers().clone();
     let mut response = response;
     let mut body = Vec::new();

@@ -83,6 +83,7 @@ impl RetryPolicy {
                     err.context(format_args!("gave up after {number} attempts in {spent}s"))
                 );
             }
+            crate::telemetry::retry(err.target().unwrap_or("unknown"));
             on_retry(&err, delay);
             tokio::time::sleep(delay).await;
         }

@@ -286,7 +286,7 @@ impl SeenDeals for SeenInState<'_> {
 
 const SELECT_RECORD: &str = "SELECT deal_id, outcome, lead_id, attempts, last_error, deal_created_at, updated_at FROM deals";
 
-fn record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<DealRecord>> {
+pub(super) fn record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<DealRecord>> {
     let outcome: String = row.get(1)?;
     let deal_id = row.get(0)?;
     let lead_id = row.get(2)?;

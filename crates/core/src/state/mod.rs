@@ -8,12 +8,14 @@
 //! * the file is never reset: a damaged, foreign or newer file is an error;
 //! * one process writes a file at a time ([`StateLock`]).
 
+mod dead_letters;
 mod deals;
 mod lock;
 mod passes;
 mod schema;
 mod tokens;
 
+pub use dead_letters::DeadLetter;
 pub use deals::{DealRecord, Outcome, OutcomeCounts, SeenInState};
 pub use lock::{StateLock, lock_path};
 pub use passes::PassRecord;

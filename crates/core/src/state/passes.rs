@@ -57,11 +57,15 @@ impl StateStore {
 
     /// The latest passes of `source`, newest first.
     pub fn passes(&self, source: &str, limit: usize) -> Result<Vec<PassRecord>> {
+        self.passes_where(source, "", limit)
+    }
+
+    fn passes_where(&self, source: &str, condition: &str, limit: usize) -> Result<Vec<PassRecord>> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT started_at, finished_at, fetched, sent, rejected, failed, skipped, error
-             FROM passes WHERE source = ?1 ORDER BY id DESC LIMIT ?2",
-        )?;
+             FROM passes WHERE source = ?1 {condition} ORDER BY id DESC LIMIT ?2"
+        ))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt.query_map(params![source, limit], |row| {
             Ok(PassRecord {
@@ -76,6 +80,14 @@ impl StateStore {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// The latest complete pass of `key`: no error, no failed submission, so
+    /// every deal created before it started had been read and settled.
+    pub fn last_complete_pass(&self, key: &str) -> Result<Option<PassRecord>> {
+        Ok(self
+            .passes_where(key, "AND error IS NULL AND failed = 0", 1)?
+            .pop())
     }
 
     /// When `source` last finished a pass without an error.

@@ -242,3 +242,55 @@ fn token_pairs_round_trip_and_old_files_gain_the_table() {
     );
     assert_eq!(back.expires_at, created());
 }
+
+#[test]
+fn dead_letters_are_the_rejected_and_failed_deals_by_source() {
+    let store = StateStore::in_memory().unwrap();
+    let at = chrono::Utc::now();
+    store.mark_rejected("b", "1", at, "no valid phone").unwrap();
+    store.mark_pending("a", "2", at).unwrap();
+    store
+        .mark_attempt_failed("a", "2", "liner: HTTP 503", 1)
+        .unwrap();
+    store.mark_pending("a", "3", at).unwrap();
+    store.mark_sent("a", "3", None).unwrap();
+    store.mark_pending("a", "4", at).unwrap();
+    let all: Vec<(String, String, Outcome)> = store
+        .dead_letters(None)
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.source, d.record.deal_id, d.record.outcome))
+        .collect();
+    assert_eq!(
+        all,
+        [
+            ("a".into(), "2".into(), Outcome::Failed),
+            ("b".into(), "1".into(), Outcome::Rejected)
+        ]
+    );
+    let b = store.dead_letters(Some("b")).unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].record.last_error.as_deref(), Some("no valid phone"));
+}
+
+#[test]
+fn the_last_complete_pass_had_no_error_and_no_failure() {
+    let store = StateStore::in_memory().unwrap();
+    let pass = |failed, error: Option<&str>| PassRecord {
+        started_at: "2026-11-02T09:00:00Z".into(),
+        finished_at: "2026-11-02T09:00:05Z".into(),
+        fetched: 1,
+        sent: 1,
+        rejected: 0,
+        failed,
+        skipped: 0,
+        error: error.map(str::to_owned),
+    };
+    assert_eq!(store.last_complete_pass("b24").unwrap(), None);
+    store.record_pass("b24", &pass(0, None)).unwrap();
+    store.record_pass("b24", &pass(1, None)).unwrap();
+    store.record_pass("b24", &pass(0, Some("down"))).unwrap();
+    let last = store.last_complete_pass("b24").unwrap().unwrap();
+    assert_eq!((last.failed, last.error), (0, None));
+    assert_eq!(store.passes("b24", 10).unwrap().len(), 3);
+}

@@ -65,7 +65,7 @@ impl LinerClient {
             base,
             api_key: key_header(&config.api_key)?,
             mode: config.mode,
-            limiter: Limiter::new(config.rate_limit, Some(config.burst)),
+            limiter: Limiter::new(config.rate_limit, Some(config.burst)).named(TARGET),
             retry: RetryPolicy {
                 max_attempts: config.max_attempts,
                 max_elapsed: config.max_retry_time.0,
