@@ -1,7 +1,7 @@
 //! Faithful local fakes of the systems liner-sync talks to, served over
 //! 127.0.0.1 for tests, the demo and benchmarks.
 //!
-//! One folder per faked system (`amocrm/`, `bitrix24/`, `liner/`); what they
+//! One folder per faked system (`amocrm/`, `bitrix24/`, `liner/`, `macrocrm/`); what they
 //! share lives beside them: the seeded data generator and the CRM store
 //! (`data/`), fault injection ([`Faults`]), the request log
 //! ([`RecordedRequest`]), PHP-style request parameters (`params/`), OAuth
@@ -18,6 +18,7 @@ mod html;
 mod leaky_bucket;
 mod liner;
 mod lock;
+mod macrocrm;
 mod malformed;
 mod observe;
 mod params;
@@ -33,5 +34,6 @@ pub use bitrix24::{Bitrix24Fake, Bitrix24OAuth, Bitrix24Options};
 pub use data::{DataSet, Expected, FakeContact, FakeDeal};
 pub use faults::Faults;
 pub use liner::{LinerFake, LinerOptions, ReceivedLead, SyncIdFormat};
+pub use macrocrm::{MACRO_PATH, MacroFake, MacroOptions, MacroPaging};
 pub use record::RecordedRequest;
 pub use sandbox::{Sandbox, SandboxOptions};

@@ -12,4 +12,5 @@ mod bitrix24_oauth;
 mod bitrix24_shapes;
 mod common;
 mod liner;
+mod macrocrm;
 mod sandbox;
