@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 mod api;
+mod backlog;
 mod client;
 mod config;
 mod contacts;
@@ -14,6 +15,7 @@ mod page;
 mod source;
 #[cfg(test)]
 mod testing;
+mod waiting;
 
 pub use config::AmoConfig;
 pub use source::AmoSource;

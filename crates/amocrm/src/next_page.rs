@@ -1,8 +1,9 @@
 //! The continuation from one page of a pass to the next: the next page's
-//! URL, how far the pass has read, and the leads carried over because their
+//! URL, how far the pass has read, and the leads carried over because the
+//! contacts they need did not fit in this page's contacts request, or their
 //! main contact has no callable phone and their other contacts come with the
-//! next page's contacts request. It lives only within one pass and is never
-//! stored, so it may carry whole leads.
+//! next page's request. It lives only within one pass and is never stored,
+//! so it may carry whole leads; the backlog bound keeps it small.
 
 use crate::cursor::Mark;
 use crate::error::TARGET;
@@ -10,7 +11,7 @@ use liner_sync_core::{Continuation, Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// A lead waiting for its other contacts.
+/// A lead waiting for contacts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Carried {
     /// The lead as amoCRM sent it.
@@ -18,6 +19,9 @@ pub(crate) struct Carried {
     /// Its contacts loaded so far, as amoCRM sent them.
     #[serde(default)]
     pub contacts: Vec<Value>,
+    /// Its contact ids requested so far, whether they came back or not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub asked: Vec<u64>,
 }
 
 /// Where the next page of a pass starts.
@@ -29,7 +33,7 @@ pub(crate) struct NextPage {
     /// The done leads of the pass so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<Mark>,
-    /// Leads of the previous page to emit with this one.
+    /// Leads of the earlier pages still waiting for contacts, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub carried: Vec<Carried>,
 }
@@ -75,10 +79,12 @@ mod tests {
                     Carried {
                         lead: json!({"id": 5}),
                         contacts: vec![json!({"id": 50})],
+                        asked: vec![50, 51],
                     },
                     Carried {
                         lead: json!({"id": 6}),
                         contacts: vec![],
+                        asked: vec![],
                     },
                 ],
             },

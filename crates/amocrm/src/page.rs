@@ -6,7 +6,7 @@ use crate::mapping::{self, ContactLinks};
 use chrono::Utc;
 use liner_sync_core::{Contact, Deal, SeenDeals};
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use tracing::warn;
 
 /// Leads created more than this far in the future (by the local clock) are
@@ -201,14 +201,6 @@ pub(crate) fn assemble<'a>(
 /// A lead's contact ids, main first.
 pub(crate) fn all_ids(links: &ContactLinks) -> impl Iterator<Item = u64> + '_ {
     links.main.into_iter().chain(links.others.iter().copied())
-}
-
-/// Raw contacts by id.
-pub(crate) fn by_id(contacts: &[Value]) -> HashMap<u64, &Value> {
-    contacts
-        .iter()
-        .filter_map(|c| mapping::id_of(c).map(|id| (id, c)))
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,16 +1,17 @@
-//! [`AmoSource`]: new leads in `created_at` order, each page's main contacts
-//! in one request, and the other contacts of leads whose main contact has no
-//! callable phone with the next page's contacts.
+//! [`AmoSource`]: new leads in `created_at` order, and one contacts request
+//! per page for the contacts its leads and the leads carried to it need.
 
 use crate::api::{Api, leads_of};
+use crate::backlog::Backlog;
 use crate::client::Client;
 use crate::config::AmoConfig;
-use crate::contacts::{self, Loaded, push_unique};
+use crate::contacts;
 use crate::cursor::Position;
 use crate::error::TARGET;
 use crate::mapping::{self, MAX_TIME};
-use crate::next_page::{Carried, NextPage};
-use crate::page::{Emitting, all_ids, assemble, by_id};
+use crate::next_page::NextPage;
+use crate::page::{Emitting, all_ids, assemble};
+use crate::waiting::Waiting;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use liner_sync_core::{
@@ -166,12 +167,18 @@ impl AmoSource {
             }
         };
         let listed = leads.len();
+        let last = next_url.is_none();
 
         let mut out = Emitting::new(&self.name);
-        let mut taken: HashSet<u64> = carried
-            .iter()
-            .filter_map(|c| mapping::id_of(&c.lead))
-            .collect();
+        let carried_in = carried.len();
+        let mut backlog = Backlog::new(
+            carried
+                .into_iter()
+                .enumerate()
+                .filter_map(|(place, c)| Waiting::carried(place, c))
+                .collect(),
+        );
+        let mut taken: HashSet<u64> = backlog.ids().collect();
         let fresh = out.sort(
             leads,
             &position,
@@ -180,95 +187,42 @@ impl AmoSource {
             |lead| self.wanted(lead),
             request.seen,
         );
-
-        // One contacts request (more only past 250 ids): the carried leads'
-        // missing contacts first, then this page's main contacts.
-        let mut wanted = Vec::new();
-        let mut asked = HashSet::new();
-        for c in &carried {
-            let have: HashSet<u64> = c.contacts.iter().filter_map(mapping::id_of).collect();
-            for id in all_ids(&mapping::contact_links(&c.lead)).filter(|id| !have.contains(id)) {
-                push_unique(&mut wanted, &mut asked, id);
-            }
-        }
-        for f in &fresh {
-            if let Some(main) = f.links.main {
-                push_unique(&mut wanted, &mut asked, main);
-            }
-        }
-        let mut loaded = contacts::load(&self.client, &self.api, &self.name, &wanted).await?;
-
-        let carried_in = carried.len();
-        for (place, c) in carried.into_iter().enumerate() {
-            let Some(id) = mapping::id_of(&c.lead) else {
-                continue;
-            };
-            let links = mapping::contact_links(&c.lead);
-            let at = mapping::created_at(&c.lead);
-            let own = by_id(&c.contacts);
-            let contacts = assemble(all_ids(&links), |i| {
-                own.get(&i).copied().or_else(|| loaded.get(&i))
-            });
-            out.emit(place, id, at, &c.lead, contacts);
-        }
-
-        let mut carry = Vec::new();
         for f in fresh {
-            let main = f.links.main.and_then(|m| loaded.get(&m));
-            let callable = main
-                .and_then(mapping::contact)
-                .is_some_and(|(_, c)| mapping::has_callable_phone(&c));
-            if callable || f.links.others.is_empty() {
-                let contacts = assemble(f.links.main, |i| loaded.get(&i));
-                out.emit(f.place, f.id, f.at, &f.lead, contacts);
-            } else {
-                let have: Vec<Value> = all_ids(&f.links)
-                    .filter_map(|i| loaded.get(&i).cloned())
-                    .collect();
-                carry.push((f, have));
-            }
+            backlog.push(Waiting::fresh(f));
         }
 
-        // The last page has no next contacts request to ride with.
-        if next_url.is_none() && !carry.is_empty() {
-            let mut missing = Vec::new();
-            let mut asked = HashSet::new();
-            for (f, _) in &carry {
-                for id in f
-                    .links
-                    .others
-                    .iter()
-                    .copied()
-                    .filter(|id| !loaded.contains_key(id))
-                {
-                    push_unique(&mut missing, &mut asked, id);
-                }
-            }
-            let more: Loaded =
-                contacts::load(&self.client, &self.api, &self.name, &missing).await?;
-            loaded.extend(more);
-            for (f, _) in carry.drain(..) {
-                let contacts = assemble(all_ids(&f.links), |i| loaded.get(&i));
-                out.emit(f.place, f.id, f.at, &f.lead, contacts);
-            }
+        // One contacts request per page; more only on the last page, or
+        // while the backlog is over its bound.
+        let mut ready = backlog.take_ready();
+        let mut calls = 0;
+        let mut asked = 0;
+        while let Some(ids) = backlog.next_call(calls, last) {
+            let loaded = contacts::load(&self.client, &self.api, &self.name, &ids).await?;
+            ready.extend(backlog.settle(&ids, &loaded));
+            calls += 1;
+            asked += ids.len();
+        }
+        if last {
+            ready.extend(backlog.give_up());
+        }
+        for r in ready {
+            out.emit(r.place, r.id, r.at, &r.lead, r.contacts);
         }
 
-        let (reached, cursor) = out.cursor(
-            &position,
-            read_before.as_ref(),
-            carry.iter().map(|(f, _)| f.at),
-        );
+        let (reached, cursor) = out.cursor(&position, read_before.as_ref(), backlog.created());
         let cursor = cursor.to_cursor()?;
 
         debug!(
             source = %self.name,
             listed,
             carried_in,
-            carried_out = carry.len(),
-            contacts_asked = wanted.len(),
+            carried_out = backlog.len(),
+            owed = backlog.owed(),
+            contacts_requests = calls,
+            contacts_asked = asked,
             new = out.emitted(),
             skipped_seen = out.skipped_seen,
-            last = next_url.is_none(),
+            last,
             "read a page of amoCRM leads"
         );
         let next = match next_url {
@@ -276,13 +230,7 @@ impl AmoSource {
                 NextPage {
                     next,
                     read: reached,
-                    carried: carry
-                        .into_iter()
-                        .map(|(f, contacts)| Carried {
-                            lead: f.lead,
-                            contacts,
-                        })
-                        .collect(),
+                    carried: backlog.into_carried(),
                 }
                 .into_continuation()?,
             ),

@@ -3,6 +3,7 @@
 //! fails, and that no secret leaks.
 
 mod account;
+mod contacts;
 mod errors;
 mod logs;
 mod oauth;

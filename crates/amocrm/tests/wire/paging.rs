@@ -1,5 +1,5 @@
-//! Request shapes and counts of paging, contacts, carried leads and the
-//! cursor.
+//! Request shapes and counts of paging and the cursor (carried leads and
+//! contacts requests: `contacts.rs`).
 
 use crate::account::{Account, Handled, PIPELINE, cursor, harness, harness_with, ids, lead, phone};
 use liner_sync_core::{CrmSource, Cursor, ErrorKind, NothingSeen, StartFrom};
@@ -100,87 +100,6 @@ async fn a_204_is_the_end_of_the_data() {
         pages[1].cursor, pages[0].cursor,
         "an empty later page keeps the position"
     );
-}
-
-#[tokio::test]
-async fn carried_leads_ride_with_the_next_pages_contacts() {
-    let mut account = Account::new();
-    for id in 1..=6 {
-        let main = id + 100;
-        if id == 2 {
-            // Main contact without a phone; the second one has it.
-            account.add(
-                id,
-                T0 + id as i64,
-                &[(main, None), (202, Some("8 900 000-02-02"))],
-            );
-        } else {
-            account.add(id, T0 + id as i64, &[(main, Some(&phone(main)))]);
-        }
-    }
-    let h = harness_with(account, |c| c.page_size = 3).await;
-    let pages = h.pass(&cursor(T0, &[]), &NothingSeen).await.unwrap();
-
-    assert_eq!(
-        h.calls().await,
-        ["leads", "contacts", "leads", "contacts", "leads"]
-    );
-    assert_eq!(
-        h.contact_calls().await,
-        [vec![101, 102, 103], vec![202, 104, 105, 106]],
-        "the carried lead's other contact goes first in the next page's call"
-    );
-    let page_ids: Vec<Vec<&str>> = pages
-        .iter()
-        .map(|p| p.deals.iter().map(|d| d.id.as_str()).collect())
-        .collect();
-    assert_eq!(page_ids, [vec!["1", "3"], vec!["2", "4", "5", "6"], vec![]]);
-    assert_eq!(
-        pages[0].cursor,
-        cursor(T0 + 2, &[]),
-        "page 1's cursor stops at the carried lead 2, not at lead 3"
-    );
-    assert_eq!(pages[1].cursor, cursor(T0 + 6, &[6]));
-    let carried = &pages[1].deals[0];
-    assert_eq!(carried.contacts.len(), 2, "main first, then the other");
-    assert!(carried.contacts[0].phones.is_empty());
-    assert_eq!(carried.contacts[1].phones, ["8 900 000-02-02"]);
-    let next = &pages[0].next.as_ref().unwrap().0;
-    assert_eq!(next["carried"].as_array().map(Vec::len), Some(1));
-    assert_eq!(next["carried"][0]["lead"]["id"], 2);
-}
-
-#[tokio::test]
-async fn the_last_pages_carried_leads_cost_one_more_call() {
-    let mut account = Account::new();
-    account.add(
-        1,
-        T0 + 1,
-        &[(101, None), (201, Some("+7 900 111-22-33")), (202, None)],
-    );
-    account.add(2, T0 + 2, &[(102, Some("+7 900 222-33-44"))]);
-    account.add(
-        3,
-        T0 + 3,
-        &[(103, Some("not a phone")), (102, Some("+7 900 222-33-44"))],
-    );
-    account.add(4, T0 + 4, &[]);
-    let h = harness(account).await;
-    let pages = h.pass(&cursor(T0, &[]), &NothingSeen).await.unwrap();
-    assert_eq!(pages.len(), 1);
-    assert_eq!(h.calls().await, ["leads", "contacts", "contacts"]);
-    assert_eq!(
-        h.contact_calls().await,
-        [vec![101, 102, 103], vec![201, 202]],
-        "102 came with the first call and is not asked again"
-    );
-    let page = &pages[0];
-    assert_eq!(ids(&pages), [1, 2, 3, 4], "in the CRM's order");
-    assert_eq!(page.deals[0].contacts.len(), 3);
-    assert_eq!(page.deals[0].contacts[1].phones, ["+7 900 111-22-33"]);
-    assert_eq!(page.deals[2].contacts.len(), 2);
-    assert!(page.deals[3].contacts.is_empty());
-    assert_eq!(page.cursor, cursor(T0 + 4, &[4]));
 }
 
 #[tokio::test]
@@ -495,47 +414,4 @@ async fn check_reads_the_account() {
     );
     assert_eq!(h.source.kind(), liner_sync_core::CrmKind::Amocrm);
     assert_eq!(h.source.name(), "amo");
-}
-
-#[tokio::test]
-async fn carried_ids_beyond_one_call_spill_into_another() {
-    let mut account = Account::new();
-    for id in 1..=500u64 {
-        let main = id + 100_000;
-        if id % 50 == 0 && id <= 250 {
-            account.add(
-                id,
-                T0 + id as i64,
-                &[(main, None), (id + 200_000, Some(&phone(id)))],
-            );
-        } else {
-            account.add(id, T0 + id as i64, &[(main, Some(&phone(main)))]);
-        }
-    }
-    let h = harness(account).await;
-    let pages = h.pass(&cursor(T0, &[]), &NothingSeen).await.unwrap();
-    assert_eq!(
-        h.calls().await,
-        [
-            "leads", "contacts", "leads", "contacts", "contacts", "leads"
-        ],
-        "5 carried + 250 main contacts = 255 ids: two calls of at most 250"
-    );
-    let calls = h.contact_calls().await;
-    let sizes: Vec<usize> = calls.iter().map(Vec::len).collect();
-    assert_eq!(sizes, [250, 250, 5]);
-    assert_eq!(calls[1][..5], [200_050, 200_100, 200_150, 200_200, 200_250]);
-    let mut got = ids(&pages);
-    assert_eq!(got.len(), 500);
-    got.sort_unstable();
-    got.dedup();
-    assert_eq!(got.len(), 500, "none repeated");
-    assert_eq!(pages[0].deals.len(), 245);
-    assert_eq!(
-        pages[0].cursor,
-        cursor(T0 + 50, &[]),
-        "held at the first carried lead"
-    );
-    assert_eq!(pages[1].deals.len(), 255);
-    assert_eq!(pages[1].cursor, cursor(T0 + 500, &[500]));
 }
