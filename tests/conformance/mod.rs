@@ -86,6 +86,24 @@ pub async fn paging_is_exhaustive<C: Crm>() {
     for id in &valid {
         assert_eq!(deliveries.get(id), Some(&1), "deal {id}");
     }
+    // At most two requests per page, phones included, and no rate-limit reply
+    // provoked under the default limits.
+    let pages = count.div_ceil(C::PAGE_SIZE);
+    let requests = world.crm.requests();
+    let shown: Vec<_> = requests
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.status))
+        .collect();
+    assert!(
+        requests.len() <= 2 * pages + 2,
+        "{} requests for {pages} pages: {shown:?}",
+        requests.len()
+    );
+    let limited = requests
+        .iter()
+        .filter(|r| r.status == C::RATE_LIMIT_STATUS || r.status == 429)
+        .count();
+    assert_eq!(limited, 0, "liner-sync provoked rate-limit replies");
 }
 
 /// A second run with nothing new sends nothing.
