@@ -1,7 +1,8 @@
 //! What the end-to-end tests need to know about each CRM's emulator.
 
 use liner_sync_emulator::{
-    AmoAuth, AmoFake, AmoOptions, Bitrix24Fake, Bitrix24Options, DataSet, Faults, RecordedRequest,
+    AmoAuth, AmoFake, AmoOptions, Bitrix24Fake, Bitrix24Options, DataSet, Faults, MacroFake,
+    MacroOptions, RecordedRequest,
 };
 use serde_json::Value;
 
@@ -296,6 +297,85 @@ impl Crm for Bitrix24OAuth {
 
     fn future_cursor(&self) -> Value {
         serde_json::json!({"last_id": 9_000_000_000u64})
+    }
+}
+
+pub const MACRO_DOMAIN: &str = "вашсайт.рф";
+pub const MACRO_APP_SECRET: &str = "e2e-macro-app-secret-6b1d";
+pub const MACRO_COMPANY_TOKEN: &str = "e2e-macro-company-token-0e9a";
+
+/// MacroCRM with the connector's assumed defaults (page+limit, 100 a page).
+pub struct Macrocrm {
+    pub fake: MacroFake,
+}
+
+impl Macrocrm {
+    /// The fake with `options` over the test keys.
+    pub async fn start_with(options: MacroOptions) -> Self {
+        let fake = MacroFake::start(MacroOptions {
+            domain: MACRO_DOMAIN.to_owned(),
+            app_secret: MACRO_APP_SECRET.to_owned(),
+            company_token: Some(MACRO_COMPANY_TOKEN.to_owned()),
+            ..options
+        })
+        .await
+        .unwrap();
+        Macrocrm { fake }
+    }
+}
+
+impl Crm for Macrocrm {
+    const KIND: &'static str = "macrocrm";
+    const SOURCE: &'static str = "macro";
+    const EXTERNAL_ID: &'static str = "externalIdMacro";
+    const PAGE_SIZE: usize = 100;
+    const RATE_LIMIT_STATUS: u16 = 429;
+
+    async fn start(data: DataSet) -> Self {
+        Self::start_with(MacroOptions {
+            data,
+            ..MacroOptions::default()
+        })
+        .await
+    }
+
+    fn source_keys(&self) -> Vec<String> {
+        vec![
+            format!("base_url: {}", self.fake.base_url()),
+            format!("domain: {MACRO_DOMAIN}"),
+            "app_secret: ${E2E_MACRO_SECRET}".to_owned(),
+            "params: { company_token: \"${E2E_MACRO_COMPANY_TOKEN}\" }".to_owned(),
+        ]
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("E2E_MACRO_SECRET", MACRO_APP_SECRET.to_owned()),
+            ("E2E_MACRO_COMPANY_TOKEN", MACRO_COMPANY_TOKEN.to_owned()),
+        ]
+    }
+
+    fn add(&self, data: DataSet) {
+        self.fake.add_deals(data);
+    }
+
+    fn faults(&self) -> &Faults {
+        self.fake.faults()
+    }
+
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.fake.requests()
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![MACRO_APP_SECRET.to_owned(), MACRO_COMPANY_TOKEN.to_owned()];
+        secrets.extend(self.fake.tokens_seen());
+        secrets
+    }
+
+    fn future_cursor(&self) -> Value {
+        let far = chrono::Utc::now() + chrono::Duration::days(3650);
+        serde_json::json!({"start": far, "newest": far})
     }
 }
 

@@ -6,7 +6,9 @@
 mod crm;
 
 #[allow(unused_imports)]
-pub use crm::{Amocrm, AmocrmOAuth, Bitrix24, Bitrix24OAuth, Crm, OAuthCrm, WEBHOOK_CODE};
+pub use crm::{
+    Amocrm, AmocrmOAuth, Bitrix24, Bitrix24OAuth, Crm, Macrocrm, OAuthCrm, WEBHOOK_CODE,
+};
 
 use chrono::{DateTime, FixedOffset};
 use liner_sync_emulator::{DataSet, LinerFake, LinerOptions, SyncIdFormat};

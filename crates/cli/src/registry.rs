@@ -8,10 +8,15 @@ use crate::error::CliError;
 use liner_sync_amocrm::{AmoConfig, AmoSource};
 use liner_sync_bitrix24::{Bitrix24Config, Bitrix24Source};
 use liner_sync_core::{CrmSource, SourceContext};
+use liner_sync_macrocrm::{MacroConfig, MacroSource};
 use std::sync::Arc;
 
 /// Every `kind:` a source may have.
-pub const KINDS: &[&str] = &[liner_sync_bitrix24::KIND, liner_sync_amocrm::KIND];
+pub const KINDS: &[&str] = &[
+    liner_sync_bitrix24::KIND,
+    liner_sync_amocrm::KIND,
+    liner_sync_macrocrm::KIND,
+];
 
 /// Builds the connector for one configured source.
 pub fn build_source(
@@ -35,6 +40,10 @@ pub fn build_source(
         liner_sync_amocrm::KIND => {
             let config = AmoConfig::from_settings(&entry.settings).map_err(settings_error)?;
             Ok(Arc::new(AmoSource::new(&entry.name, config, context)?))
+        }
+        liner_sync_macrocrm::KIND => {
+            let config = MacroConfig::from_settings(&entry.settings).map_err(settings_error)?;
+            Ok(Arc::new(MacroSource::new(&entry.name, config, context)?))
         }
         other => Err(CliError::config(format!(
             "source '{}': unknown kind '{other}'; known kinds: {}",
