@@ -91,7 +91,11 @@ impl<C: Crm> World<C> {
     }
 
     pub async fn with(data: DataSet, tuning: Tuning) -> Self {
-        let crm = C::start(data).await;
+        Self::around(C::start(data).await, tuning).await
+    }
+
+    /// A world around a CRM emulator started by the test itself.
+    pub async fn around(crm: C, tuning: Tuning) -> Self {
         let liner = LinerFake::start(LinerOptions {
             api_key: API_KEY.to_owned(),
             orders: vec![(101, "main".to_owned()), (102, "spb".to_owned())],

@@ -76,6 +76,7 @@ async fn main() -> io::Result<()> {
     println!("Bitrix24 webhook: {}", sandbox.bitrix.webhook_url());
     println!("amoCRM base URL:  {}", sandbox.amo.base_url());
     println!("amoCRM token:     {}", args.amo_token);
+    println!("MACRO base URL:   {}", sandbox.macro_crm.base_url());
     println!("Liner:            {}", sandbox.liner.base_url());
     println!(
         "{} deals (seed {}; {} of them amoCRM leads), {} without a callable phone\n",
@@ -89,10 +90,11 @@ async fn main() -> io::Result<()> {
     println!("\nCtrl-C stops the fakes.");
     tokio::signal::ctrl_c().await?;
     println!(
-        "Liner accepted {} leads; Bitrix24 answered {} requests, amoCRM {}.",
+        "Liner accepted {} leads; Bitrix24 answered {} requests, amoCRM {}, MACRO {}.",
         sandbox.liner.received().len(),
         sandbox.bitrix.requests().len(),
-        sandbox.amo.requests().len()
+        sandbox.amo.requests().len(),
+        sandbox.macro_crm.requests().len()
     );
     Ok(())
 }

@@ -1,11 +1,11 @@
-//! A fake Bitrix24 portal and a fake amoCRM account full of generated deals,
-//! and a fake Liner, started together, with a liner-sync configuration that
+//! A fake Bitrix24 portal, a fake amoCRM account and a fake MACRO company
+//! full of generated deals, and a fake Liner, started together, with a liner-sync configuration that
 //! points at them. Used by `liner-sync demo` and by the `liner-sync-emulator`
 //! binary.
 
 use crate::{
     AmoAuth, AmoFake, AmoOptions, Bitrix24Fake, Bitrix24Options, DataSet, LinerFake, LinerOptions,
-    SyncIdFormat,
+    MacroFake, MacroOptions, SyncIdFormat,
 };
 use chrono::{DateTime, Duration, FixedOffset};
 use std::io;
@@ -14,6 +14,10 @@ use std::io;
 const AMO_SEED_OFFSET: u64 = 1_000;
 /// How far the amoCRM lead ids are from the portal's deal ids.
 const AMO_ID_OFFSET: u64 = 20_000_000;
+/// How far the MACRO company's data seed is from the portal's.
+const MACRO_SEED_OFFSET: u64 = 2_000;
+/// How far the MACRO заявка ids are from the portal's deal ids.
+const MACRO_ID_OFFSET: u64 = 40_000_000;
 
 /// What to start.
 #[derive(Debug, Clone)]
@@ -82,6 +86,11 @@ pub struct Sandbox {
     pub amo_deals: usize,
     /// The amoCRM account's share of `callable`.
     pub amo_callable: usize,
+    /// The fake MACRO company, as many заявки as the portal has deals (own
+    /// seed, ids from 40 000 000 + `first_id`).
+    pub macro_crm: MacroFake,
+    /// The MACRO company's share of `deals`.
+    pub macro_deals: usize,
     options: SandboxOptions,
 }
 
@@ -100,7 +109,14 @@ impl Sandbox {
             options.first_id.saturating_add(AMO_ID_OFFSET),
             options.first_created,
         );
+        let macro_data = DataSet::generate(
+            options.seed.wrapping_add(MACRO_SEED_OFFSET),
+            options.deals,
+            options.first_id.saturating_add(MACRO_ID_OFFSET),
+            options.first_created,
+        );
         let (amo_deals, amo_callable) = counts(&amo_data);
+        let (macro_deals, macro_callable) = counts(&macro_data);
         let (bitrix_deals, bitrix_callable) = counts(&data);
         let bitrix = Bitrix24Fake::start(Bitrix24Options {
             data,
@@ -117,6 +133,11 @@ impl Sandbox {
             ..AmoOptions::default()
         })
         .await?;
+        let macro_crm = MacroFake::start(MacroOptions {
+            data: macro_data,
+            ..MacroOptions::default()
+        })
+        .await?;
         let liner = LinerFake::start(LinerOptions {
             api_key: options.api_key.clone(),
             rate_limit_per_second: options.liner_rate,
@@ -129,31 +150,41 @@ impl Sandbox {
             bitrix,
             amo,
             liner,
-            deals: bitrix_deals + amo_deals,
-            callable: bitrix_callable + amo_callable,
+            deals: bitrix_deals + amo_deals + macro_deals,
+            callable: bitrix_callable + amo_callable + macro_callable,
             amo_deals,
             amo_callable,
+            macro_crm,
+            macro_deals,
             options,
         })
     }
 
     /// A liner-sync configuration for these fakes: sources `b24` (the
-    /// webhook) and `amo` (the base URL and long-lived token), state in
+    /// webhook), `amo` (the base URL and long-lived token) and `macro` (the
+    /// base URL, domain, app secret and company token), state in
     /// `state_path`, leads at `liner_rate_limit` (`"10/s"`), every generated
     /// deal new.
     pub fn config_yaml(&self, state_path: &str, liner_rate_limit: &str) -> String {
         let start_from = (self.options.first_created - Duration::days(1)).to_rfc3339();
+        let macro_options = MacroOptions::default();
         format!(
             "liner:\n  base_url: {liner}\n  api_key: {key}\n  rate_limit: {liner_rate_limit}\n\
              state:\n  path: {state_path}\n\
              defaults:\n  order_id: 101\n  order_code: main\n  utc_offset: 3\n\
              sources:\n  - name: b24\n    kind: bitrix24\n    webhook_url: {webhook}\n    start_from: {start_from}\n\
-             \x20 - name: amo\n    kind: amocrm\n    base_url: {amo}\n    access_token: {amo_token}\n    start_from: {start_from}\n",
+             \x20 - name: amo\n    kind: amocrm\n    base_url: {amo}\n    access_token: {amo_token}\n    start_from: {start_from}\n\
+             \x20 - name: macro\n    kind: macrocrm\n    base_url: {macro_url}\n    domain: {domain}\n    app_secret: {app_secret}\n\
+             \x20   params: {{ company_token: {company_token} }}\n    start_from: {start_from}\n",
             liner = self.liner.base_url(),
             key = self.options.api_key,
             webhook = self.bitrix.webhook_url(),
             amo = self.amo.base_url(),
             amo_token = self.options.amo_token,
+            macro_url = self.macro_crm.base_url(),
+            domain = macro_options.domain,
+            app_secret = macro_options.app_secret,
+            company_token = macro_options.company_token.unwrap_or_default(),
         )
     }
 }

@@ -33,12 +33,15 @@ pub async fn execute(deals: usize, as_json: bool) -> Result<u8, CliError> {
     let loaded = config::load(&config_path)?;
     if !as_json {
         println!(
-            "demo: {} generated deals in an emulated Bitrix24 portal ({}) and {} in an emulated \
-             amoCRM account ({}); leads go to an emulated Liner ({})",
-            sandbox.deals - sandbox.amo_deals,
+            "demo: {} generated deals in an emulated Bitrix24 portal ({}), {} in an emulated \
+             amoCRM account ({}) and {} in an emulated MACRO company ({}); leads go to an \
+             emulated Liner ({})",
+            sandbox.deals - sandbox.amo_deals - sandbox.macro_deals,
             sandbox.bitrix.base_url(),
             sandbox.amo_deals,
             sandbox.amo.base_url(),
+            sandbox.macro_deals,
+            sandbox.macro_crm.base_url(),
             sandbox.liner.base_url()
         );
     }

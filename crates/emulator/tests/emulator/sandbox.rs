@@ -14,7 +14,11 @@ async fn both_crms_run_and_the_config_names_them() {
     })
     .await
     .unwrap();
-    assert_eq!(sandbox.deals, 50);
+    assert_eq!(
+        sandbox.deals, 80,
+        "30 in the portal, 20 in amoCRM, 30 in MACRO"
+    );
+    assert_eq!(sandbox.macro_deals, 30);
     assert_eq!(sandbox.amo_deals, 20);
     assert!(sandbox.callable <= sandbox.deals && sandbox.amo_callable <= sandbox.callable);
     assert_eq!(sandbox.amo.lead_count(), 20);
@@ -24,7 +28,11 @@ async fn both_crms_run_and_the_config_names_them() {
     assert!(yaml.contains("  - name: amo\n    kind: amocrm\n"), "{yaml}");
     assert!(yaml.contains(&format!("base_url: {}\n", sandbox.amo.base_url())));
     assert!(yaml.contains(&format!("access_token: {AMO_TOKEN}\n")));
-    assert_eq!(yaml.matches("start_from:").count(), 2);
+    assert!(
+        yaml.contains("  - name: macro\n    kind: macrocrm\n"),
+        "{yaml}"
+    );
+    assert_eq!(yaml.matches("start_from:").count(), 3);
     let leads = amo_get_as(&sandbox.amo, "/api/v4/leads?limit=250", Some(AMO_TOKEN)).await;
     let ids: Vec<u64> = leads.json()["_embedded"]["leads"]
         .as_array()
