@@ -12,6 +12,8 @@ pub(crate) fn nginx_error_page(status: u16) -> Response {
         504 => "Gateway Time-out",
         500 => "Internal Server Error",
         403 => "Forbidden",
+        404 => "Not Found",
+        429 => "Too Many Requests",
         _ => "Error",
     };
     let body = format!(

@@ -11,6 +11,7 @@ mod bitrix24_lists;
 mod bitrix24_oauth;
 mod bitrix24_shapes;
 mod common;
+mod domoplaner;
 mod liner;
 mod macrocrm;
 mod sandbox;
