@@ -35,6 +35,11 @@ impl Account {
         read(&self.store)
     }
 
+    /// `key` as this account names it in the feed.
+    pub fn key<'a>(&'a self, key: &'a str) -> &'a str {
+        self.options.renamed.get(key).map_or(key, String::as_str)
+    }
+
     /// Adds deals and contacts.
     pub fn add(&self, data: DataSet) {
         write(&self.store).add(data);

@@ -14,6 +14,7 @@ mod records;
 mod replies;
 mod routes;
 
+use std::collections::BTreeMap;
 use std::io;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -39,13 +40,17 @@ pub struct DomoplanerOptions {
     /// Whether the feed carries clients' phones. `false`: it does not, and
     /// only the leads API has them.
     pub include_phones: bool,
+    /// Keys renamed in the feed (`deals` → `items`, `dt_create` →
+    /// `Дата создания`, `client` → `buyer`): the list's, a deal's and a
+    /// client's keys, as the real feed may name them.
+    pub renamed: BTreeMap<String, String>,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
 }
 
 impl Default for DomoplanerOptions {
     /// No data, a fixed feed token, no leads API, Moscow time, phones in the
-    /// feed, any free port.
+    /// feed, the assumed key names, any free port.
     fn default() -> Self {
         DomoplanerOptions {
             data: DataSet::empty(),
@@ -53,6 +58,7 @@ impl Default for DomoplanerOptions {
             api_token: None,
             timezone: "Europe/Moscow".to_owned(),
             include_phones: true,
+            renamed: BTreeMap::new(),
             port: 0,
         }
     }

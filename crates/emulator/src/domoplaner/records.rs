@@ -17,7 +17,11 @@ const STATUS_NEW: u32 = 101;
 pub(crate) fn feed(account: &Account) -> Vec<u8> {
     let store = account.store();
     let mut body = Vec::with_capacity(store.deals().len() * 512 + 16);
-    body.extend_from_slice(b"{\"deals\":[");
+    body.extend_from_slice(b"{");
+    if serde_json::to_writer(&mut body, account.key("deals")).is_err() {
+        body.extend_from_slice(b"\"deals\"");
+    }
+    body.extend_from_slice(b":[");
     for (i, deal) in store.deals().values().enumerate() {
         if i > 0 {
             body.push(b',');
@@ -53,9 +57,9 @@ pub(crate) fn deal_record(account: &Account, store: &Store, deal: &FakeDeal) -> 
         if account.options.include_phones {
             client["phones"] = phones(stored);
         }
-        client
+        renamed(account, client)
     });
-    json!({
+    let record = json!({
         "id": deal.id,
         "dt_create": local(account, deal.created),
         "title": deal.title,
@@ -64,7 +68,20 @@ pub(crate) fn deal_record(account: &Account, store: &Store, deal: &FakeDeal) -> 
         "utm_source": deal.utm_source,
         "utm_campaign": deal.utm_campaign,
         "client": client,
-    })
+    });
+    renamed(account, record)
+}
+
+/// `value`'s own keys as the account names them.
+fn renamed(account: &Account, value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (account.key(&k).to_owned(), v))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// The leads API's card of client `id`: `{"lead": {…}, "phones": [...]}`.

@@ -184,6 +184,29 @@ async fn without_phones_in_the_feed_the_leads_api_has_them() {
 }
 
 #[tokio::test]
+async fn keys_can_be_named_as_another_feed_names_them() {
+    let renamed = [
+        ("deals", "items"),
+        ("dt_create", "Дата создания"),
+        ("client", "buyer"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    .collect();
+    let fake = fake(DataSet::generate(49, 30, 1, first_created()), |o| {
+        o.renamed = renamed;
+    })
+    .await;
+    let feed = get_url(&fake.feed_url()).await.json();
+    assert!(feed.get("deals").is_none());
+    let items = feed["items"].as_array().unwrap();
+    assert_eq!(items[0]["Дата создания"], "2026-11-02 09:00:00");
+    assert!(items[0].get("dt_create").is_none());
+    let with_buyer = items.iter().find(|d| d["buyer"].is_object()).unwrap();
+    assert!(with_buyer["buyer"]["Дата создания"].is_string());
+}
+
+#[tokio::test]
 async fn a_large_feed_is_served_whole() {
     let fake = fake(DataSet::generate(48, 20_000, 1, first_created()), |_| {}).await;
     let reply = get_url(&fake.feed_url()).await;
