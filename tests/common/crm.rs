@@ -1,8 +1,8 @@
 //! What the end-to-end tests need to know about each CRM's emulator.
 
 use liner_sync_emulator::{
-    AmoAuth, AmoFake, AmoOptions, Bitrix24Fake, Bitrix24Options, DataSet, Faults, MacroFake,
-    MacroOptions, RecordedRequest,
+    AmoAuth, AmoFake, AmoOptions, Bitrix24Fake, Bitrix24Options, DataSet, DomoplanerFake,
+    DomoplanerOptions, Faults, MacroFake, MacroOptions, RecordedRequest,
 };
 use serde_json::Value;
 
@@ -376,6 +376,73 @@ impl Crm for Macrocrm {
     fn future_cursor(&self) -> Value {
         let far = chrono::Utc::now() + chrono::Duration::days(3650);
         serde_json::json!({"start": far, "newest": far})
+    }
+}
+
+pub const DOMOPLANER_FEED_TOKEN: &str = "e2e-domoplaner-feed-token-8d3b";
+
+/// Domoplaner through its deals feed, with the connector's assumed field names.
+pub struct Domoplaner {
+    pub fake: DomoplanerFake,
+}
+
+impl Domoplaner {
+    /// The fake with `options` over the test's feed token.
+    pub async fn start_with(options: DomoplanerOptions) -> Self {
+        let fake = DomoplanerFake::start(DomoplanerOptions {
+            feed_token: DOMOPLANER_FEED_TOKEN.to_owned(),
+            ..options
+        })
+        .await
+        .unwrap();
+        Domoplaner { fake }
+    }
+}
+
+impl Crm for Domoplaner {
+    const KIND: &'static str = "domoplaner";
+    const SOURCE: &'static str = "dp-feed";
+    const EXTERNAL_ID: &'static str = "externalIdDomoplaner";
+    /// New deals per page the source hands out; the feed itself is one reply.
+    const PAGE_SIZE: usize = 500;
+    const RATE_LIMIT_STATUS: u16 = 429;
+
+    async fn start(data: DataSet) -> Self {
+        Self::start_with(DomoplanerOptions {
+            data,
+            ..DomoplanerOptions::default()
+        })
+        .await
+    }
+
+    fn source_keys(&self) -> Vec<String> {
+        vec!["feed_url: ${E2E_DOMOPLANER_FEED}".to_owned()]
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![("E2E_DOMOPLANER_FEED", self.fake.feed_url())]
+    }
+
+    fn add(&self, data: DataSet) {
+        self.fake.add_deals(data);
+    }
+
+    fn faults(&self) -> &Faults {
+        self.fake.faults()
+    }
+
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.fake.requests()
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        vec![DOMOPLANER_FEED_TOKEN.to_owned()]
+    }
+
+    /// The cursor is the source's start: one later than every deal.
+    fn future_cursor(&self) -> Value {
+        let far = chrono::Utc::now() + chrono::Duration::days(3650);
+        serde_json::json!({"start": far})
     }
 }
 

@@ -7,7 +7,7 @@ mod crm;
 
 #[allow(unused_imports)]
 pub use crm::{
-    Amocrm, AmocrmOAuth, Bitrix24, Bitrix24OAuth, Crm, Macrocrm, OAuthCrm, WEBHOOK_CODE,
+    Amocrm, AmocrmOAuth, Bitrix24, Bitrix24OAuth, Crm, Domoplaner, Macrocrm, OAuthCrm, WEBHOOK_CODE,
 };
 
 use chrono::{DateTime, FixedOffset};

@@ -8,6 +8,7 @@ use crate::error::CliError;
 use liner_sync_amocrm::{AmoConfig, AmoSource};
 use liner_sync_bitrix24::{Bitrix24Config, Bitrix24Source};
 use liner_sync_core::{CrmSource, SourceContext};
+use liner_sync_domoplaner::{DomoplanerConfig, DomoplanerSource};
 use liner_sync_macrocrm::{MacroConfig, MacroSource};
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ pub const KINDS: &[&str] = &[
     liner_sync_bitrix24::KIND,
     liner_sync_amocrm::KIND,
     liner_sync_macrocrm::KIND,
+    liner_sync_domoplaner::KIND,
 ];
 
 /// Builds the connector for one configured source.
@@ -44,6 +46,15 @@ pub fn build_source(
         liner_sync_macrocrm::KIND => {
             let config = MacroConfig::from_settings(&entry.settings).map_err(settings_error)?;
             Ok(Arc::new(MacroSource::new(&entry.name, config, context)?))
+        }
+        liner_sync_domoplaner::KIND => {
+            let config =
+                DomoplanerConfig::from_settings(&entry.settings).map_err(settings_error)?;
+            Ok(Arc::new(DomoplanerSource::new(
+                &entry.name,
+                config,
+                context,
+            )?))
         }
         other => Err(CliError::config(format!(
             "source '{}': unknown kind '{other}'; known kinds: {}",
