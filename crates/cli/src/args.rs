@@ -37,6 +37,62 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send the deals of one source created in a window of time, without
+    /// moving its live cursor; run it again with the same window to resume.
+    Backfill {
+        /// The configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The source.
+        #[arg(long)]
+        source: String,
+        /// Deals created at or after this (RFC 3339, or a date meaning its midnight UTC).
+        #[arg(long)]
+        from: String,
+        /// Deals created before this (default: everything since --from).
+        #[arg(long)]
+        to: Option<String>,
+        /// Print the leads as JSON lines instead of sending them; write no state.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Keep running: poll every source on its own interval or schedule until
+    /// SIGTERM or Ctrl-C.
+    Watch {
+        /// The configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Serve Prometheus metrics on http://ADDR/metrics (and /healthz).
+        #[arg(long, value_name = "ADDR")]
+        metrics_addr: Option<std::net::SocketAddr>,
+    },
+    /// List the deals recorded rejected or failed, with why.
+    Failed {
+        /// The configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read the rejected and failed deals again from their CRM and send them.
+    RetryFailed {
+        /// The configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Only these deal ids.
+        #[arg(long, num_args = 1..)]
+        id: Vec<String>,
+    },
     /// Show what the state file holds: cursors, counts, last pass, recent problems.
     Status {
         /// The configuration file.

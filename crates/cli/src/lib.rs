@@ -7,7 +7,9 @@ pub mod config;
 mod dry_run;
 pub mod error;
 mod logging;
+mod metrics_server;
 pub mod output;
+mod progress;
 pub mod registry;
 mod signals;
 
@@ -39,13 +41,13 @@ pub fn main() -> ExitCode {
             )));
         }
     };
-    match runtime.block_on(dispatch(args.command)) {
+    match runtime.block_on(dispatch(args.command, args.log_format)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => fail(&e),
     }
 }
 
-async fn dispatch(command: Command) -> Result<u8, CliError> {
+async fn dispatch(command: Command, log_format: logging::LogFormat) -> Result<u8, CliError> {
     match command {
         Command::Run {
             config,
@@ -65,6 +67,59 @@ async fn dispatch(command: Command) -> Result<u8, CliError> {
                 print!("{}", output::text(&report, false));
             }
             Ok(code)
+        }
+        Command::Backfill {
+            config,
+            source,
+            from,
+            to,
+            dry_run,
+            json,
+        } => {
+            let loaded = config::load(&config)?;
+            let options = commands::backfill::BackfillOptions {
+                source,
+                from,
+                to,
+                dry_run,
+                log_format,
+            };
+            let window = commands::backfill::window(&options)?;
+            let report = commands::backfill::execute(&loaded, &options).await?;
+            if json {
+                println!("{}", output::json(&report));
+            } else {
+                let line = format!(
+                    "backfill {}\n{}",
+                    window.cursor_key(&options.source),
+                    output::text(&report, dry_run)
+                );
+                if dry_run {
+                    eprint!("{line}")
+                } else {
+                    print!("{line}")
+                }
+            }
+            Ok(output::exit_code(&report))
+        }
+        Command::Watch {
+            config,
+            metrics_addr,
+        } => {
+            let loaded = config::load(&config)?;
+            commands::watch::execute(&loaded, metrics_addr).await
+        }
+        Command::Failed {
+            config,
+            source,
+            json,
+        } => {
+            let loaded = config::load(&config)?;
+            commands::failed::execute(&loaded, source.as_deref(), json)
+        }
+        Command::RetryFailed { config, source, id } => {
+            let loaded = config::load(&config)?;
+            commands::retry_failed::execute(&loaded, source.as_deref(), &id).await
         }
         Command::Status { config, json } => {
             let loaded = config::load(&config)?;

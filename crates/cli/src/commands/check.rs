@@ -1,7 +1,7 @@
 //! `liner-sync check`: is the configuration valid, is every system reachable
 //! with its credentials, and do the configured Liner orders exist?
 
-use super::run::jobs;
+use super::pipeline::jobs;
 use crate::config::LoadedConfig;
 use crate::error::{CliError, code_for_kind, exit};
 use liner_sync_core::SourceContext;

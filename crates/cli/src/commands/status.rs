@@ -2,7 +2,8 @@
 
 use crate::config::LoadedConfig;
 use crate::error::CliError;
-use liner_sync_core::state::{Outcome, StateStore};
+use liner_sync_core::engine::backfill_key_parts;
+use liner_sync_core::state::{Outcome, PassRecord, StateStore};
 use serde_json::{Value, json};
 
 const PROBLEMS_SHOWN: usize = 5;
@@ -18,7 +19,8 @@ pub fn execute(loaded: &LoadedConfig, as_json: bool) -> Result<(), CliError> {
         .map(|s| s.name.clone())
         .collect();
     if let Some(store) = &store {
-        for name in store.sources()? {
+        for key in store.sources()? {
+            let name = backfill_key_parts(&key).map_or(key.clone(), |(owner, _)| owner.to_owned());
             if !names.contains(&name) {
                 names.push(name);
             }
@@ -50,10 +52,28 @@ fn source_status(
         );
     };
     let counts = store.counts(name)?;
-    let last_pass = store.passes(name, 1)?.into_iter().next().map(|p| {
-        json!({"started_at": p.started_at, "finished_at": p.finished_at, "fetched": p.fetched,
-               "sent": p.sent, "rejected": p.rejected, "failed": p.failed, "skipped": p.skipped, "error": p.error})
+    let last_pass = store
+        .passes(name, 1)?
+        .into_iter()
+        .next()
+        .map(|p| pass_json(&p));
+    let complete = store.last_complete_pass(name)?;
+    let lag = complete.as_ref().and_then(|p| {
+        let started = chrono::DateTime::parse_from_rfc3339(&p.started_at).ok()?;
+        Some((chrono::Utc::now() - started.to_utc()).num_seconds().max(0))
     });
+    let mut backfills = Vec::new();
+    for key in store.sources()? {
+        if let Some((owner, window)) = backfill_key_parts(&key)
+            && owner == name
+        {
+            backfills.push(json!({
+                "window": window,
+                "cursor": store.cursor(&key)?.map(|c| c.0),
+                "last_pass": store.passes(&key, 1)?.first().map(pass_json),
+            }));
+        }
+    }
     let problems: Vec<Value> = store
         .recent(
             name,
@@ -75,8 +95,16 @@ fn source_status(
         "counts": {"sent": counts.sent, "rejected": counts.rejected, "failed": counts.failed, "pending": counts.pending},
         "last_pass": last_pass,
         "last_clean_pass": store.last_clean_pass(name)?,
+        "last_success": complete.map(|p| p.finished_at),
+        "cursor_lag_seconds": lag,
+        "backfills": backfills,
         "recent_problems": problems,
     }))
+}
+
+fn pass_json(p: &PassRecord) -> Value {
+    json!({"started_at": p.started_at, "finished_at": p.finished_at, "fetched": p.fetched,
+           "sent": p.sent, "rejected": p.rejected, "failed": p.failed, "skipped": p.skipped, "error": p.error})
 }
 
 fn text(status: &Value) -> String {
@@ -108,6 +136,27 @@ fn text(status: &Value) -> String {
             if let Some(e) = p["error"].as_str() {
                 out.push_str(&format!("             stopped early: {e}\n"));
             }
+        }
+        if let Some(at) = s.get("last_success").and_then(Value::as_str) {
+            out.push_str(&format!(
+                "  caught up: {at} (cursor lag {}s: every deal created before the start of that pass is settled)\n",
+                s["cursor_lag_seconds"]
+            ));
+        }
+        for b in s
+            .get("backfills")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let pass = &b["last_pass"];
+            out.push_str(&format!(
+                "  backfill {}: cursor {}; last pass {}: {} fetched, {} sent, {} rejected, {} failed, {} already handled\n",
+                b["window"].as_str().unwrap_or_default(),
+                b["cursor"],
+                pass["finished_at"].as_str().unwrap_or("never"),
+                pass["fetched"], pass["sent"], pass["rejected"], pass["failed"], pass["skipped"]
+            ));
         }
         for problem in s
             .get("recent_problems")

@@ -5,7 +5,7 @@ mod load;
 mod source_entry;
 
 pub use load::{ConfigFileError, load, load_str};
-pub use source_entry::SourceEntry;
+pub use source_entry::{DEFAULT_POLL_INTERVAL, SourceEntry, parse_instant};
 
 use liner_sync_core::config::EnvString;
 use liner_sync_core::mapping::LeadTemplate;

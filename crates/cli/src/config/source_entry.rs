@@ -2,12 +2,16 @@
 //! connector's own keys, kept with their places for the connector to read.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use liner_sync_core::config::{Location, SourceSettings};
+use liner_sync_core::config::{HumanDuration, Location, SourceSettings};
 use liner_sync_core::mapping::{LeadTemplate, Route};
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
 use std::fmt;
+use std::time::Duration;
+
+/// How often `watch` reads a source without `poll_interval` or `schedule`.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(60);
 
 /// A source as configured.
 #[derive(Debug, Clone)]
@@ -26,6 +30,11 @@ pub struct SourceEntry {
     pub routes: Vec<Route>,
     /// `false` leaves the source out of every command.
     pub enabled: bool,
+    /// `watch`: the time between the end of one pass and the start of the next.
+    pub poll_interval: Duration,
+    /// `watch`: a 5-field cron expression (local time) for when passes start;
+    /// replaces `poll_interval`.
+    pub schedule: Option<croner::Cron>,
     /// Everything else, for the connector.
     pub settings: SourceSettings,
     /// Where the entry starts in the file.
@@ -39,8 +48,21 @@ fn location(l: &serde_saphyr::Location) -> Location {
     }
 }
 
-/// `start_from`: an RFC 3339 instant, or a date meaning its midnight UTC.
-fn parse_start(text: &str) -> Result<DateTime<Utc>, String> {
+/// `schedule`: a 5-field cron expression (minute hour day month weekday).
+fn parse_schedule(text: &str) -> Result<croner::Cron, String> {
+    let fields = text.split_whitespace().count();
+    if fields != 5 {
+        return Err(format!(
+            "schedule '{text}' has {fields} fields; write 5, like cron: minute hour day-of-month month day-of-week (e.g. \"*/5 * * * *\")"
+        ));
+    }
+    text.parse()
+        .map_err(|e| format!("schedule '{text}' is not a cron expression: {e}"))
+}
+
+/// An RFC 3339 instant, or a date meaning its midnight UTC (`start_from`,
+/// and the window of `backfill`).
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(at.with_timezone(&Utc));
@@ -76,6 +98,8 @@ impl<'de> Visitor<'de> for EntryVisitor {
         let mut lead = None;
         let mut routes = None;
         let mut enabled = None;
+        let mut poll_interval = None;
+        let mut schedule = None;
         let mut settings: Option<SourceSettings> = None;
         let mut first_at = None;
         while let Some(key) = map.next_key::<Spanned<String>>()? {
@@ -90,7 +114,7 @@ impl<'de> Visitor<'de> for EntryVisitor {
                 }
                 "start_from" => {
                     let text = map.next_value::<String>()?;
-                    let at = parse_start(&text).map_err(de::Error::custom)?;
+                    let at = parse_instant(&text).map_err(de::Error::custom)?;
                     set(&mut start_from, at).map_err(|()| duplicate())?;
                 }
                 "lead" => {
@@ -101,6 +125,18 @@ impl<'de> Visitor<'de> for EntryVisitor {
                 }
                 "enabled" => {
                     set(&mut enabled, map.next_value::<bool>()?).map_err(|()| duplicate())?
+                }
+                "poll_interval" => {
+                    let every = map.next_value::<HumanDuration>()?.0;
+                    if every.is_zero() {
+                        return Err(de::Error::custom("poll_interval must be longer than 0s"));
+                    }
+                    set(&mut poll_interval, every).map_err(|()| duplicate())?;
+                }
+                "schedule" => {
+                    let text = map.next_value::<String>()?;
+                    let cron = parse_schedule(text.trim()).map_err(de::Error::custom)?;
+                    set(&mut schedule, cron).map_err(|()| duplicate())?;
                 }
                 _ => {
                     let value = map.next_value::<Spanned<serde_json::Value>>()?;
@@ -122,6 +158,11 @@ impl<'de> Visitor<'de> for EntryVisitor {
             )));
         }
         let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
+        if poll_interval.is_some() && schedule.is_some() {
+            return Err(de::Error::custom(format!(
+                "source '{name}': set poll_interval or schedule, not both"
+            )));
+        }
         let mut settings = settings.unwrap_or_else(|| SourceSettings::new(location));
         settings.set_location(location);
         Ok(SourceEntry {
@@ -132,6 +173,8 @@ impl<'de> Visitor<'de> for EntryVisitor {
             lead: lead.unwrap_or_default(),
             routes: routes.unwrap_or_default(),
             enabled: enabled.unwrap_or(true),
+            poll_interval: poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL),
+            schedule,
             settings,
             location,
         })
@@ -153,15 +196,24 @@ mod tests {
     #[test]
     fn start_from_accepts_instants_and_dates() {
         assert_eq!(
-            parse_start("2026-11-01T00:00:00+03:00")
+            parse_instant("2026-11-01T00:00:00+03:00")
                 .unwrap()
                 .to_rfc3339(),
             "2026-10-31T21:00:00+00:00"
         );
         assert_eq!(
-            parse_start("2026-11-01").unwrap().to_rfc3339(),
+            parse_instant("2026-11-01").unwrap().to_rfc3339(),
             "2026-11-01T00:00:00+00:00"
         );
-        assert!(parse_start("yesterday").is_err());
+        assert!(parse_instant("yesterday").is_err());
+    }
+
+    #[test]
+    fn schedules_are_five_field_cron_expressions() {
+        assert!(parse_schedule("*/5 * * * *").is_ok());
+        assert!(parse_schedule("0 9-18 * * 1-5").is_ok());
+        let six = parse_schedule("0 */5 * * * *").unwrap_err();
+        assert!(six.contains("has 6 fields"), "{six}");
+        assert!(parse_schedule("61 * * * *").is_err());
     }
 }

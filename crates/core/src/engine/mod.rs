@@ -16,7 +16,7 @@ mod tracker;
 
 pub use events::{AllEvents, NoEvents, PassEvents};
 pub use job::{SourceJob, Window, backfill_key_parts};
-pub use report::{PassReport, SourceReport};
+pub use report::{PassReport, SourceReport, reason_category};
 pub use stop::{Stop, StopReason};
 
 use crate::LeadSink;

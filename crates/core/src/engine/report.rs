@@ -102,7 +102,7 @@ impl SourceReport {
 
 /// The part of a rejection reason that groups like ones: the text before the
 /// first quoted value (`no valid phone: "8 900": too few digits` → `no valid phone`).
-fn reason_category(reason: &str) -> String {
+pub fn reason_category(reason: &str) -> String {
     let cut = reason.find(": \"").unwrap_or(reason.len());
     let category: String = reason[..cut].chars().take(120).collect();
     category
