@@ -141,6 +141,13 @@ async fn watch_polls_serves_metrics_that_match_the_emulators_and_stops_on_sigter
         ..Tuning::default()
     };
     let world = BitrixWorld::with(data, tuning).await;
+    // A second source whose portal is down: it must not hold up the first.
+    let mut config = std::fs::read_to_string(&world.config).unwrap();
+    config.push_str(
+        "  - name: down\n    kind: bitrix24\n    webhook_url: http://127.0.0.1:9/rest/1/x/\n    \
+         start_from: 2026-11-01\n    poll_interval: 300ms\n    max_attempts: 1\n",
+    );
+    std::fs::write(&world.config, config).unwrap();
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let child = world
@@ -182,10 +189,15 @@ async fn watch_polls_serves_metrics_that_match_the_emulators_and_stops_on_sigter
         let before = world.crm.fake.requests().len();
         metrics = get(port, "/metrics").await;
         let after = world.crm.fake.requests().len();
+        // The emulator never sees the down source's attempts (status "error").
         let counted = metric(
             &metrics,
             "liner_sync_http_requests_total",
             &["target=\"bitrix24\""],
+        ) - metric(
+            &metrics,
+            "liner_sync_http_requests_total",
+            &["target=\"bitrix24\"", "status=\"error\""],
         );
         if before == after && counted == after as u64 {
             matched = true;
@@ -220,6 +232,12 @@ async fn watch_polls_serves_metrics_that_match_the_emulators_and_stops_on_sigter
         "{metrics}"
     );
     assert!(metrics.contains("liner_sync_last_success_timestamp_seconds{source=\"b24\"}"));
+    let down = ["source=\"down\"", "result=\"incomplete\""];
+    assert!(
+        metric(&metrics, "liner_sync_passes_total", &down) >= 1,
+        "{metrics}"
+    );
+    assert!(!metrics.contains("liner_sync_cursor_lag_seconds{source=\"down\"}"));
 
     let started = std::time::Instant::now();
     terminate(&child);
@@ -233,6 +251,10 @@ async fn watch_polls_serves_metrics_that_match_the_emulators_and_stops_on_sigter
     );
     assert!(stderr.contains("pass finished"), "{stderr}");
     assert!(stderr.contains("cursor="), "{stderr}");
+    assert!(
+        stderr.contains("backing off"),
+        "the failing source backs off: {stderr}"
+    );
     assert!(world.deliveries().values().all(|&n| n == 1));
     for secret in world.secrets() {
         assert!(!stderr.contains(&secret), "a secret in the log");
@@ -241,8 +263,10 @@ async fn watch_polls_serves_metrics_that_match_the_emulators_and_stops_on_sigter
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retry_failed_resends_exactly_the_dead_letters_once_fixed() {
-    let data = deals(71, 30, 1000);
-    let later = deals_after(&data, 72, 30, 5000);
+    // Each deal read again costs Bitrix24 two requests; few enough to stay
+    // within the portal's burst.
+    let data = deals(71, 12, 1000);
+    let later = deals_after(&data, 72, 12, 5000);
     let first_valid = expected_ids(&data);
     let later_valid = expected_ids(&later);
     let world = BitrixWorld::new(data).await;

@@ -42,11 +42,15 @@ pub const CURSOR_LAG: &str = "liner_sync_cursor_lag_seconds";
 
 /// One HTTP exchange ended: `status` is `None` when no reply came.
 pub(crate) fn http_request(target: &'static str, status: Option<u16>) {
-    let class = match status {
+    counter!(HTTP_REQUESTS, "target" => target, "status" => status_class(status)).increment(1);
+}
+
+/// `2xx` for 200 and the like; `error` when no (valid) status came back.
+fn status_class(status: Option<u16>) -> &'static str {
+    match status {
         Some(code @ 100..=599) => ["1xx", "2xx", "3xx", "4xx", "5xx"][usize::from(code / 100 - 1)],
         Some(_) | None => "error",
-    };
-    counter!(HTTP_REQUESTS, "target" => target, "status" => class).increment(1);
+    }
 }
 
 /// An attempt is about to be retried.
@@ -108,5 +112,28 @@ impl PassEvents for MetricEvents {
             caught_up.insert(report.name.clone(), report.started_at);
         }
         self.refresh_lag();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_fall_into_their_classes() {
+        let cases = [
+            (Some(200), "2xx"),
+            (Some(204), "2xx"),
+            (Some(302), "3xx"),
+            (Some(429), "4xx"),
+            (Some(503), "5xx"),
+            (Some(101), "1xx"),
+            (Some(600), "error"),
+            (Some(42), "error"),
+            (None, "error"),
+        ];
+        for (status, class) in cases {
+            assert_eq!(status_class(status), class, "{status:?}");
+        }
     }
 }
