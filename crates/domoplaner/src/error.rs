@@ -44,7 +44,7 @@ pub(crate) fn millis(d: Duration) -> u64 {
 /// What a retry loop logs before it waits: `what` failed for `source`.
 pub(crate) fn log_retry<'a>(source: &'a str, what: &'a str) -> impl Fn(&Error, Duration) + 'a {
     move |err, wait| {
-        tracing::warn!(source, wait_ms = millis(wait), error = %err, "{what} failed, retrying");
+        tracing::warn!(source = %source, wait_ms = millis(wait), error = %err, "{what} failed, retrying");
     }
 }
 

@@ -1,5 +1,6 @@
-//! `liner-sync-emulator`: a fake Bitrix24 portal and a fake amoCRM account
-//! full of generated deals, and a fake Liner, on 127.0.0.1, until Ctrl-C.
+//! `liner-sync-emulator`: a fake Bitrix24 portal, amoCRM account, MACRO
+//! company and Domoplaner account full of generated deals, and a fake Liner,
+//! on 127.0.0.1, until Ctrl-C.
 //! Prints a liner-sync config that points at them.
 
 use chrono::{DateTime, FixedOffset};
@@ -77,6 +78,7 @@ async fn main() -> io::Result<()> {
     println!("amoCRM base URL:  {}", sandbox.amo.base_url());
     println!("amoCRM token:     {}", args.amo_token);
     println!("MACRO base URL:   {}", sandbox.macro_crm.base_url());
+    println!("Domoplaner feed:  {}", sandbox.domoplaner.feed_url());
     println!("Liner:            {}", sandbox.liner.base_url());
     println!(
         "{} deals (seed {}; {} of them amoCRM leads), {} without a callable phone\n",
@@ -90,11 +92,13 @@ async fn main() -> io::Result<()> {
     println!("\nCtrl-C stops the fakes.");
     tokio::signal::ctrl_c().await?;
     println!(
-        "Liner accepted {} leads; Bitrix24 answered {} requests, amoCRM {}, MACRO {}.",
+        "Liner accepted {} leads; Bitrix24 answered {} requests, amoCRM {}, MACRO {}, \
+         Domoplaner {}.",
         sandbox.liner.received().len(),
         sandbox.bitrix.requests().len(),
         sandbox.amo.requests().len(),
-        sandbox.macro_crm.requests().len()
+        sandbox.macro_crm.requests().len(),
+        sandbox.domoplaner.requests().len()
     );
     Ok(())
 }

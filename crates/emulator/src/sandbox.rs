@@ -1,11 +1,11 @@
-//! A fake Bitrix24 portal, a fake amoCRM account and a fake MACRO company
-//! full of generated deals, and a fake Liner, started together, with a liner-sync configuration that
-//! points at them. Used by `liner-sync demo` and by the `liner-sync-emulator`
+//! A fake Bitrix24 portal, a fake amoCRM account, a fake MACRO company and a
+//! fake Domoplaner account full of generated deals, and a fake Liner, started
+//! together, with a liner-sync configuration that points at them. Used by `liner-sync demo` and by the `liner-sync-emulator`
 //! binary.
 
 use crate::{
-    AmoAuth, AmoFake, AmoOptions, Bitrix24Fake, Bitrix24Options, DataSet, LinerFake, LinerOptions,
-    MacroFake, MacroOptions, SyncIdFormat,
+    AmoAuth, AmoFake, AmoOptions, Bitrix24Fake, Bitrix24Options, DataSet, DomoplanerFake,
+    DomoplanerOptions, LinerFake, LinerOptions, MacroFake, MacroOptions, SyncIdFormat,
 };
 use chrono::{DateTime, Duration, FixedOffset};
 use std::io;
@@ -18,6 +18,10 @@ const AMO_ID_OFFSET: u64 = 20_000_000;
 const MACRO_SEED_OFFSET: u64 = 2_000;
 /// How far the MACRO заявка ids are from the portal's deal ids.
 const MACRO_ID_OFFSET: u64 = 40_000_000;
+/// How far the Domoplaner account's data seed is from the portal's.
+const DOMOPLANER_SEED_OFFSET: u64 = 3_000;
+/// How far the Domoplaner deal ids are from the portal's deal ids.
+const DOMOPLANER_ID_OFFSET: u64 = 60_000_000;
 
 /// What to start.
 #[derive(Debug, Clone)]
@@ -91,6 +95,11 @@ pub struct Sandbox {
     pub macro_crm: MacroFake,
     /// The MACRO company's share of `deals`.
     pub macro_deals: usize,
+    /// The fake Domoplaner account, as many deals in its feed as the portal
+    /// has (own seed, ids from 60 000 000 + `first_id`).
+    pub domoplaner: DomoplanerFake,
+    /// The Domoplaner account's share of `deals`.
+    pub domoplaner_deals: usize,
     options: SandboxOptions,
 }
 
@@ -115,7 +124,14 @@ impl Sandbox {
             options.first_id.saturating_add(MACRO_ID_OFFSET),
             options.first_created,
         );
+        let domoplaner_data = DataSet::generate(
+            options.seed.wrapping_add(DOMOPLANER_SEED_OFFSET),
+            options.deals,
+            options.first_id.saturating_add(DOMOPLANER_ID_OFFSET),
+            options.first_created,
+        );
         let (amo_deals, amo_callable) = counts(&amo_data);
+        let (domoplaner_deals, domoplaner_callable) = counts(&domoplaner_data);
         let (macro_deals, macro_callable) = counts(&macro_data);
         let (bitrix_deals, bitrix_callable) = counts(&data);
         let bitrix = Bitrix24Fake::start(Bitrix24Options {
@@ -138,6 +154,11 @@ impl Sandbox {
             ..MacroOptions::default()
         })
         .await?;
+        let domoplaner = DomoplanerFake::start(DomoplanerOptions {
+            data: domoplaner_data,
+            ..DomoplanerOptions::default()
+        })
+        .await?;
         let liner = LinerFake::start(LinerOptions {
             api_key: options.api_key.clone(),
             rate_limit_per_second: options.liner_rate,
@@ -150,19 +171,22 @@ impl Sandbox {
             bitrix,
             amo,
             liner,
-            deals: bitrix_deals + amo_deals + macro_deals,
-            callable: bitrix_callable + amo_callable + macro_callable,
+            deals: bitrix_deals + amo_deals + macro_deals + domoplaner_deals,
+            callable: bitrix_callable + amo_callable + macro_callable + domoplaner_callable,
             amo_deals,
             amo_callable,
             macro_crm,
             macro_deals,
+            domoplaner,
+            domoplaner_deals,
             options,
         })
     }
 
     /// A liner-sync configuration for these fakes: sources `b24` (the
-    /// webhook), `amo` (the base URL and long-lived token) and `macro` (the
-    /// base URL, domain, app secret and company token), state in
+    /// webhook), `amo` (the base URL and long-lived token), `macro` (the
+    /// base URL, domain, app secret and company token) and `domoplaner` (the
+    /// feed's address), state in
     /// `state_path`, leads at `liner_rate_limit` (`"10/s"`), every generated
     /// deal new.
     pub fn config_yaml(&self, state_path: &str, liner_rate_limit: &str) -> String {
@@ -175,7 +199,8 @@ impl Sandbox {
              sources:\n  - name: b24\n    kind: bitrix24\n    webhook_url: {webhook}\n    start_from: {start_from}\n\
              \x20 - name: amo\n    kind: amocrm\n    base_url: {amo}\n    access_token: {amo_token}\n    start_from: {start_from}\n\
              \x20 - name: macro\n    kind: macrocrm\n    base_url: {macro_url}\n    domain: {domain}\n    app_secret: {app_secret}\n\
-             \x20   params: {{ company_token: {company_token} }}\n    start_from: {start_from}\n",
+             \x20   params: {{ company_token: {company_token} }}\n    start_from: {start_from}\n\
+             \x20 - name: domoplaner\n    kind: domoplaner\n    feed_url: {feed_url}\n    start_from: {start_from}\n",
             liner = self.liner.base_url(),
             key = self.options.api_key,
             webhook = self.bitrix.webhook_url(),
@@ -185,6 +210,7 @@ impl Sandbox {
             domain = macro_options.domain,
             app_secret = macro_options.app_secret,
             company_token = macro_options.company_token.unwrap_or_default(),
+            feed_url = self.domoplaner.feed_url(),
         )
     }
 }

@@ -1,5 +1,6 @@
-//! `liner-sync demo`: the real pipeline against emulated Bitrix24 and Liner
-//! on loopback, with generated deals; no credentials, nothing leaves the machine.
+//! `liner-sync demo`: the real pipeline against emulated CRMs (Bitrix24,
+//! amoCRM, MacroCRM, Domoplaner) and Liner on loopback, with generated deals;
+//! no credentials, nothing leaves the machine.
 
 use super::run::{self, RunOptions};
 use crate::config;
@@ -34,14 +35,16 @@ pub async fn execute(deals: usize, as_json: bool) -> Result<u8, CliError> {
     if !as_json {
         println!(
             "demo: {} generated deals in an emulated Bitrix24 portal ({}), {} in an emulated \
-             amoCRM account ({}) and {} in an emulated MACRO company ({}); leads go to an \
-             emulated Liner ({})",
-            sandbox.deals - sandbox.amo_deals - sandbox.macro_deals,
+             amoCRM account ({}), {} in an emulated MACRO company ({}) and {} in an emulated \
+             Domoplaner feed ({}); leads go to an emulated Liner ({})",
+            sandbox.deals - sandbox.amo_deals - sandbox.macro_deals - sandbox.domoplaner_deals,
             sandbox.bitrix.base_url(),
             sandbox.amo_deals,
             sandbox.amo.base_url(),
             sandbox.macro_deals,
             sandbox.macro_crm.base_url(),
+            sandbox.domoplaner_deals,
+            sandbox.domoplaner.base_url(),
             sandbox.liner.base_url()
         );
     }

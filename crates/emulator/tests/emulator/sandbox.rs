@@ -1,5 +1,5 @@
-//! The sandbox behind `liner-sync demo`: all fakes and a config naming both
-//! CRMs.
+//! The sandbox behind `liner-sync demo`: all fakes and a config naming every
+//! CRM.
 
 use liner_sync_emulator::{Sandbox, SandboxOptions};
 
@@ -15,10 +15,12 @@ async fn both_crms_run_and_the_config_names_them() {
     .await
     .unwrap();
     assert_eq!(
-        sandbox.deals, 80,
-        "30 in the portal, 20 in amoCRM, 30 in MACRO"
+        sandbox.deals, 110,
+        "30 in the portal, 20 in amoCRM, 30 in MACRO, 30 in Domoplaner"
     );
     assert_eq!(sandbox.macro_deals, 30);
+    assert_eq!(sandbox.domoplaner_deals, 30);
+    assert_eq!(sandbox.domoplaner.deal_count(), 30);
     assert_eq!(sandbox.amo_deals, 20);
     assert!(sandbox.callable <= sandbox.deals && sandbox.amo_callable <= sandbox.callable);
     assert_eq!(sandbox.amo.lead_count(), 20);
@@ -32,7 +34,14 @@ async fn both_crms_run_and_the_config_names_them() {
         yaml.contains("  - name: macro\n    kind: macrocrm\n"),
         "{yaml}"
     );
-    assert_eq!(yaml.matches("start_from:").count(), 3);
+    assert!(
+        yaml.contains(&format!(
+            "  - name: domoplaner\n    kind: domoplaner\n    feed_url: {}\n",
+            sandbox.domoplaner.feed_url()
+        )),
+        "{yaml}"
+    );
+    assert_eq!(yaml.matches("start_from:").count(), 4);
     let leads = amo_get_as(&sandbox.amo, "/api/v4/leads?limit=250", Some(AMO_TOKEN)).await;
     let ids: Vec<u64> = leads.json()["_embedded"]["leads"]
         .as_array()
