@@ -1,6 +1,17 @@
 //! The `liner-sync` command line: configuration, subcommands and output.
 #![deny(missing_docs)]
 
+/// `println!` for results on stdout, except that a closed pipe (`liner-sync
+/// failed | head`) ends the process quietly instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::output::write_stdout(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `print!` with the same closed-pipe handling as [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::write_stdout(&format!($($arg)*)) };
+}
+
 mod args;
 mod commands;
 pub mod config;
@@ -60,11 +71,11 @@ async fn dispatch(command: Command, log_format: logging::LogFormat) -> Result<u8
             let report = commands::run::execute(&loaded, &options).await?;
             let code = output::exit_code(&report);
             if json {
-                println!("{}", output::json(&report));
+                outln!("{}", output::json(&report));
             } else if dry_run {
                 eprint!("{}", output::text(&report, true));
             } else {
-                print!("{}", output::text(&report, false));
+                out!("{}", output::text(&report, false));
             }
             Ok(code)
         }
@@ -87,7 +98,7 @@ async fn dispatch(command: Command, log_format: logging::LogFormat) -> Result<u8
             let window = commands::backfill::window(&options)?;
             let report = commands::backfill::execute(&loaded, &options).await?;
             if json {
-                println!("{}", output::json(&report));
+                outln!("{}", output::json(&report));
             } else {
                 let line = format!(
                     "backfill {}\n{}",
@@ -97,7 +108,7 @@ async fn dispatch(command: Command, log_format: logging::LogFormat) -> Result<u8
                 if dry_run {
                     eprint!("{line}")
                 } else {
-                    print!("{line}")
+                    out!("{line}")
                 }
             }
             Ok(output::exit_code(&report))

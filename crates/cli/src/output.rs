@@ -110,3 +110,19 @@ pub fn json(report: &PassReport) -> Value {
         "exit_code": exit_code(report),
     })
 }
+
+/// Writes `text` to stdout. A closed pipe means the reader has seen enough:
+/// the process ends quietly with code 0 (the work was done before printing).
+pub fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("liner-sync: cannot write to stdout: {e}");
+    }
+}

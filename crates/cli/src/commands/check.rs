@@ -15,14 +15,14 @@ pub async fn execute(loaded: &LoadedConfig) -> Result<u8, CliError> {
         vault: Arc::new(OnDemandVault::new(&loaded.state_path())),
     };
     let jobs = jobs(loaded, None, &context)?;
-    println!(
+    outln!(
         "ok   config {} ({} source(s))",
         loaded.file.display(),
         jobs.len()
     );
     let mut code = exit::OK;
     let mut fail = |line: String, c: u8| {
-        println!("FAIL {line}");
+        outln!("FAIL {line}");
         if code == exit::OK {
             code = c;
         }
@@ -30,8 +30,8 @@ pub async fn execute(loaded: &LoadedConfig) -> Result<u8, CliError> {
 
     let path = loaded.state_path();
     match StateStore::open_read_only(&path) {
-        Ok(Some(_)) => println!("ok   state {} is readable", path.display()),
-        Ok(None) => println!(
+        Ok(Some(_)) => outln!("ok   state {} is readable", path.display()),
+        Ok(None) => outln!(
             "ok   state {} will be created on the first run",
             path.display()
         ),
@@ -46,7 +46,7 @@ pub async fn execute(loaded: &LoadedConfig) -> Result<u8, CliError> {
     for (job, result) in results {
         let source = &job.source;
         match result {
-            Ok(()) => println!(
+            Ok(()) => outln!(
                 "ok   source {} ({}): reachable, credentials accepted",
                 source.name(),
                 source.kind()
@@ -61,14 +61,14 @@ pub async fn execute(loaded: &LoadedConfig) -> Result<u8, CliError> {
     let liner = LinerClient::new(&loaded.config.liner)?;
     match within(CHECK_TIME, liner.orders()).await {
         Ok(orders) => {
-            println!(
+            outln!(
                 "ok   liner: API key accepted, {} active order(s)",
                 orders.len()
             );
             for job in &jobs {
                 for (id, code_name) in job.mapper.orders() {
                     match find_order(&orders, id, code_name.as_deref()) {
-                        Ok(order) => println!(
+                        Ok(order) => outln!(
                             "ok   source {}: Liner order {} '{}' exists",
                             job.source.name(),
                             order.id,

@@ -33,7 +33,7 @@ pub async fn execute(deals: usize, as_json: bool) -> Result<u8, CliError> {
     .map_err(|e| CliError::internal(format!("cannot write the demo config: {e}")))?;
     let loaded = config::load(&config_path)?;
     if !as_json {
-        println!(
+        outln!(
             "demo: {} generated deals in an emulated Bitrix24 portal ({}), {} in an emulated \
              amoCRM account ({}), {} in an emulated MACRO company ({}) and {} in an emulated \
              Domoplaner feed ({}); leads go to an emulated Liner ({})",
@@ -59,17 +59,18 @@ pub async fn execute(deals: usize, as_json: bool) -> Result<u8, CliError> {
                             "sent": s.sent, "rejected": s.rejected, "failed": s.failed})
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             json!({"sources": sources, "liner_received": received})
         );
     } else {
-        print!("{}", output::text(&report, false));
-        println!(
+        out!("{}", output::text(&report, false));
+        outln!(
             "liner received {received} lead(s); {} of the {} generated deals have a callable phone",
-            sandbox.callable, sandbox.deals
+            sandbox.callable,
+            sandbox.deals
         );
-        println!(
+        outln!(
             "bitrix24 answered {} request(s)",
             sandbox.bitrix.requests().len()
         );

@@ -20,14 +20,14 @@ pub fn execute(loaded: &LoadedConfig, source: Option<&str>, as_json: bool) -> Re
     };
     let rows: Vec<Value> = letters.iter().map(row).collect();
     if as_json {
-        println!("{}", Value::Array(rows));
+        outln!("{}", Value::Array(rows));
         return Ok(exit::OK);
     }
     if rows.is_empty() {
-        println!("no rejected or failed deals");
+        outln!("no rejected or failed deals");
     }
     for r in &rows {
-        println!(
+        outln!(
             "{} deal {}: {} ({} attempt(s), {}): {}",
             r["source"].as_str().unwrap_or_default(),
             r["deal_id"].as_str().unwrap_or_default(),
@@ -37,7 +37,7 @@ pub fn execute(loaded: &LoadedConfig, source: Option<&str>, as_json: bool) -> Re
             r["reason"].as_str().unwrap_or_default(),
         );
         if let Some(message) = r["message"].as_str().filter(|m| *m != r["reason"]) {
-            println!("    {message}");
+            outln!("    {message}");
         }
     }
     Ok(exit::OK)

@@ -40,20 +40,20 @@ pub async fn execute(
             Ok(deals) => deals,
             Err(e) if e.stops_run() => return Err(e.into()),
             Err(e) => {
-                println!("{name}: could not read the deals again: {e}");
+                outln!("{name}: could not read the deals again: {e}");
                 reports.push(exit::INCOMPLETE);
                 continue;
             }
         };
         let report = pipeline.engine.redrive(job, deals).await;
-        print!("{}", summary(&report, chosen.len()));
+        out!("{}", summary(&report, chosen.len()));
         reports.push(output::exit_code(&report));
     }
     for id in unmatched {
-        println!("deal {id}: not a rejected or failed deal of the chosen source(s); left alone");
+        outln!("deal {id}: not a rejected or failed deal of the chosen source(s); left alone");
     }
     if letters.is_empty() {
-        println!("no rejected or failed deals");
+        outln!("no rejected or failed deals");
     }
     Ok(reports.into_iter().max().unwrap_or(exit::OK))
 }
@@ -69,7 +69,7 @@ async fn read_again(
         let id = &letter.record.deal_id;
         match job.source.deal(id).await? {
             Some(deal) => deals.push(deal),
-            None => println!(
+            None => outln!(
                 "{}: deal {id} is no longer in the CRM; its row is left as it is",
                 job.source.name()
             ),

@@ -32,9 +32,9 @@ pub fn execute(loaded: &LoadedConfig, as_json: bool) -> Result<(), CliError> {
         .collect::<Result<Vec<_>, CliError>>()?;
     let status = json!({ "state": path.display().to_string(), "exists": store.is_some(), "sources": sources });
     if as_json {
-        println!("{status:#}");
+        outln!("{status:#}");
     } else {
-        print!("{}", text(&status));
+        out!("{}", text(&status));
     }
     Ok(())
 }
