@@ -18,4 +18,13 @@ pub struct Receipt {
 pub trait LeadSink: Send + Sync {
     /// Submits one lead.
     async fn submit(&self, lead: &Lead) -> Result<Receipt>;
+
+    /// The rate limit a submission waits for before it starts, if the sink has
+    /// one. The engine takes this token itself, before it records the deal
+    /// `pending`, so a stop cancels submissions still waiting for their turn
+    /// without recording or sending anything; `submit` then must not charge
+    /// its first attempt again (see `RetryPolicy::run_admitted`).
+    fn admission(&self) -> Option<&crate::http::Limiter> {
+        None
+    }
 }

@@ -59,6 +59,9 @@ pub struct Engine {
     events: Arc<dyn PassEvents>,
     options: EngineOptions,
     stop: Stop,
+    /// Submissions in flight, shared by every pass of this engine, so
+    /// concurrent passes (`watch`) stay within `max_in_flight` together.
+    permits: Arc<Semaphore>,
 }
 
 impl Engine {
@@ -68,6 +71,7 @@ impl Engine {
             store,
             sink,
             events: Arc::new(NoEvents),
+            permits: Arc::new(Semaphore::new(options.max_in_flight.max(1))),
             options,
             stop: Stop::new(),
         }
@@ -104,7 +108,6 @@ impl Engine {
     pub async fn run_pass(&self, jobs: &[SourceJob]) -> PassReport {
         let stop = self.stop.child();
         let submitter = self.submitter(&stop);
-        let permits = Arc::new(Semaphore::new(self.options.max_in_flight.max(1)));
         let started_at = crate::state::now();
         let passes = jobs.iter().map(|job| {
             source_pass::SourcePass {
@@ -112,7 +115,7 @@ impl Engine {
                 key: job.cursor_key(),
                 store: &self.store,
                 submitter: submitter.clone(),
-                permits: permits.clone(),
+                permits: self.permits.clone(),
                 events: self.events.as_ref(),
                 stop: &stop,
                 dry_run: self.options.dry_run,

@@ -73,6 +73,13 @@ impl Submitter {
     }
 
     pub async fn submit(&self, ready: Ready) -> Submitted {
+        if let Some(limiter) = self.sink.admission() {
+            tokio::select! {
+                biased;
+                () = self.stop.stopped() => return Submitted::Aborted,
+                () = limiter.acquire() => {}
+            }
+        }
         if self.stop.is_stopped() {
             return Submitted::Aborted;
         }

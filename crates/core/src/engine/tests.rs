@@ -438,3 +438,52 @@ async fn redrive_sends_a_deal_fixed_since_it_was_rejected() {
     assert_eq!(store.outcome("list", "4").unwrap(), Some(Outcome::Rejected));
     assert_eq!(sent_ids(&sink), ["1", "2", "3", "4", "5"]);
 }
+
+/// A sink whose rate limit admits one lead per minute after the first.
+struct SlowSink {
+    limiter: crate::http::Limiter,
+    sent: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl LeadSink for SlowSink {
+    async fn submit(&self, _lead: &Lead) -> Result<Receipt> {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Receipt::default())
+    }
+
+    fn admission(&self) -> Option<&crate::http::Limiter> {
+        Some(&self.limiter)
+    }
+}
+
+#[tokio::test]
+async fn a_stop_cancels_submissions_still_waiting_for_their_turn() {
+    let store = Arc::new(StateStore::in_memory().unwrap());
+    let rate = crate::config::Rate::Limited {
+        count: std::num::NonZeroU32::MIN,
+        per: std::time::Duration::from_secs(60),
+    };
+    let sink = Arc::new(SlowSink {
+        limiter: crate::http::Limiter::new(rate, Some(1)),
+        sent: Default::default(),
+    });
+    let engine = Engine::new(store.clone(), sink.clone(), EngineOptions::default());
+    let stop = engine.stop_handle();
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        stop.stop(StopReason::Interrupted);
+    });
+    let jobs = [job(Arc::new(ListSource::new(6)), since())];
+    let report = tokio::time::timeout(std::time::Duration::from_secs(10), engine.run_pass(&jobs))
+        .await
+        .expect("queued submissions held the stop back");
+    assert_eq!(report.stop, Some(StopReason::Interrupted));
+    assert_eq!(sink.sent.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let counts = store.counts("list").unwrap();
+    assert_eq!(
+        (counts.sent, counts.pending),
+        (1, 0),
+        "nothing waiting was recorded"
+    );
+}

@@ -50,6 +50,36 @@ impl RetryPolicy {
     pub async fn run<T, F, Fut>(
         &self,
         limiter: &Limiter,
+        attempt: F,
+        on_retry: impl FnMut(&Error, Duration),
+    ) -> Result<T>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.run_from(limiter, false, attempt, on_retry).await
+    }
+
+    /// Like [`run`](Self::run) for a caller that already took the limiter's
+    /// token for the first attempt (the engine does, so that a stop can cancel
+    /// a submission still waiting for its turn); retries take their own.
+    pub async fn run_admitted<T, F, Fut>(
+        &self,
+        limiter: &Limiter,
+        attempt: F,
+        on_retry: impl FnMut(&Error, Duration),
+    ) -> Result<T>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.run_from(limiter, true, attempt, on_retry).await
+    }
+
+    async fn run_from<T, F, Fut>(
+        &self,
+        limiter: &Limiter,
+        first_paid: bool,
         mut attempt: F,
         mut on_retry: impl FnMut(&Error, Duration),
     ) -> Result<T>
@@ -67,7 +97,9 @@ impl RetryPolicy {
         let mut number = 0;
         loop {
             number += 1;
-            limiter.acquire().await;
+            if number > 1 || !first_paid {
+                limiter.acquire().await;
+            }
             let err = match attempt(number).await {
                 Ok(value) => return Ok(value),
                 Err(err) if !err.is_temporary() => return Err(err),
@@ -128,6 +160,21 @@ mod tests {
         assert_eq!(got.unwrap(), 3);
         assert_eq!(calls.load(Ordering::SeqCst), 3);
         assert_eq!(retries, 2);
+    }
+
+    #[tokio::test]
+    async fn an_admitted_first_attempt_takes_no_second_token() {
+        let limiter = Limiter::new(crate::config::Rate::per_second(1).unwrap(), Some(1));
+        limiter.acquire().await;
+        let got = fast()
+            .run_admitted(&limiter, |n| async move { Ok::<_, Error>(n) }, |_, _| {})
+            .await;
+        assert_eq!(got.unwrap(), 1);
+        assert_eq!(
+            limiter.waits().0,
+            0,
+            "the first attempt was already paid for"
+        );
     }
 
     #[tokio::test]

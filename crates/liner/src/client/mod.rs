@@ -87,13 +87,17 @@ impl LinerClient {
 
     /// Creates one lead, retrying temporary failures.
     pub async fn create(&self, lead: &Lead) -> Result<Receipt> {
+        self.create_lead(lead, false).await
+    }
+
+    async fn create_lead(&self, lead: &Lead, admitted: bool) -> Result<Receipt> {
         let path = match self.mode {
             Mode::Async => "v2/lead/create-async/",
             Mode::Sync => "v2/lead/create/",
         };
         let url = self.url(path)?;
         let data = self
-            .call(|| self.http.post(url.clone()).json(lead), path)
+            .call(|| self.http.post(url.clone()).json(lead), path, admitted)
             .await?;
         Ok(Receipt {
             lead_id: match self.mode {
@@ -112,7 +116,7 @@ impl LinerClient {
                 .append_pair("offset", &(page * ORDERS_PER_PAGE).to_string())
                 .append_pair("limit", &ORDERS_PER_PAGE.to_string());
             let data = self
-                .call(|| self.http.get(url.clone()), "v2/order/")
+                .call(|| self.http.get(url.clone()), "v2/order/", false)
                 .await?;
             let batch: OrderPage = serde_json::from_value(data).map_err(|e| {
                 Error::invalid_data(format!("unexpected order list: {e}")).with_target(TARGET)
@@ -130,32 +134,39 @@ impl LinerClient {
         .with_target(TARGET))
     }
 
+    /// One request with retries; `admitted`: the caller already took the
+    /// rate-limit token for the first attempt.
     async fn call(
         &self,
         request: impl Fn() -> reqwest::RequestBuilder,
         what: &'static str,
+        admitted: bool,
     ) -> Result<serde_json::Value> {
-        self.retry
-            .run(
-                &self.limiter,
-                |attempt| {
-                    let request = request().header("X-Api-Key", self.api_key.clone());
-                    async move {
-                        let started = std::time::Instant::now();
-                        let reply = http::send(request, TARGET).await?;
-                        tracing::debug!(
-                            endpoint = what,
-                            attempt,
-                            status = reply.status.as_u16(),
-                            millis = started.elapsed().as_millis() as u64,
-                            "liner request"
-                        );
-                        parse_reply(&reply)
-                    }
-                },
-                |e, wait| tracing::warn!(endpoint = what, "retrying in {wait:?}: {e}"),
-            )
-            .await
+        let attempt = |attempt| {
+            let request = request().header("X-Api-Key", self.api_key.clone());
+            async move {
+                let started = std::time::Instant::now();
+                let reply = http::send(request, TARGET).await?;
+                tracing::debug!(
+                    endpoint = what,
+                    attempt,
+                    status = reply.status.as_u16(),
+                    millis = started.elapsed().as_millis() as u64,
+                    "liner request"
+                );
+                parse_reply(&reply)
+            }
+        };
+        let on_retry = |e: &liner_sync_core::Error, wait: std::time::Duration| {
+            tracing::warn!(endpoint = what, "retrying in {wait:?}: {e}");
+        };
+        if admitted {
+            self.retry
+                .run_admitted(&self.limiter, attempt, on_retry)
+                .await
+        } else {
+            self.retry.run(&self.limiter, attempt, on_retry).await
+        }
     }
 
     fn url(&self, path: &str) -> Result<Url> {
@@ -172,7 +183,11 @@ impl LinerClient {
 #[async_trait]
 impl LeadSink for LinerClient {
     async fn submit(&self, lead: &Lead) -> Result<Receipt> {
-        self.create(lead).await
+        self.create_lead(lead, true).await
+    }
+
+    fn admission(&self) -> Option<&Limiter> {
+        Some(&self.limiter)
     }
 }
 
