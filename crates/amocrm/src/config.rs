@@ -226,11 +226,7 @@ impl AmoConfig {
 
     /// Reads the connector's keys of a `sources:` entry and checks them.
     pub fn from_settings(settings: &SourceSettings) -> Result<Self, ConfigError> {
-        let config: Self = settings.deserialize()?;
-        config
-            .validate()
-            .map_err(|message| ConfigError::at(message, settings.location()))?;
-        Ok(config)
+        settings.read(Self::validate)
     }
 
     /// Checks what serde cannot: the address, the sign-in mode and the limits.

@@ -142,11 +142,7 @@ impl Bitrix24Config {
 
     /// Reads the connector's keys of a `sources:` entry and checks them.
     pub fn from_settings(settings: &SourceSettings) -> Result<Self, ConfigError> {
-        let config: Self = settings.deserialize()?;
-        config
-            .validate()
-            .map_err(|message| ConfigError::at(message, settings.location()))?;
-        Ok(config)
+        settings.read(Self::validate)
     }
 
     /// Checks what serde cannot: that exactly one way to sign in is set and

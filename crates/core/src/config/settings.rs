@@ -110,6 +110,17 @@ impl SourceSettings {
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, ConfigError> {
         T::deserialize(SettingsDeserializer { settings: self }).map_err(|e| e.or_at(self.at))
     }
+
+    /// Builds the connector's config type and checks what serde cannot with
+    /// `validate`; its complaint is placed at the source entry.
+    pub fn read<T: DeserializeOwned>(
+        &self,
+        validate: impl FnOnce(&T) -> Result<(), String>,
+    ) -> Result<T, ConfigError> {
+        let config: T = self.deserialize()?;
+        validate(&config).map_err(|message| ConfigError::at(message, self.at))?;
+        Ok(config)
+    }
 }
 
 struct SettingsDeserializer<'a> {
