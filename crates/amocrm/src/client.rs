@@ -137,15 +137,7 @@ impl Client {
 
     async fn run(&self, url: &str, what: &str, entity: bool) -> Result<Response> {
         let attempt = |_| async move { self.attempt(url, entity).await };
-        let on_retry = |err: &Error, wait: Duration| {
-            warn!(
-                source = %self.source,
-                what,
-                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                error = %err,
-                "amoCRM request failed, retrying"
-            );
-        };
+        let on_retry = liner_sync_core::http::log_retry(&self.source, what);
         self.retry
             .run(&self.limiter, attempt, on_retry)
             .await

@@ -156,15 +156,7 @@ impl Client {
                 .and_then(&read);
             outcome.map_err(|e| self.scrub(e, &sent))
         };
-        let on_retry = |err: &Error, wait: Duration| {
-            warn!(
-                source = %self.source,
-                method,
-                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                error = %err,
-                "Bitrix24 request failed, retrying"
-            );
-        };
+        let on_retry = liner_sync_core::http::log_retry(&self.source, method);
         self.retry
             .run(&self.limiter, attempt, on_retry)
             .await

@@ -89,7 +89,8 @@ impl Enricher {
     /// The client `id`, or `None` when the API does not know it.
     pub async fn card(&self, id: &str) -> Result<Option<Card>> {
         let attempt = |_| async move { self.attempt(id).await };
-        let on_retry = error::log_retry(&self.source, "a Domoplaner leads API request");
+        let on_retry =
+            liner_sync_core::http::log_retry(&self.source, "a Domoplaner leads API request");
         self.retry
             .run(&self.limiter, attempt, on_retry)
             .await
@@ -109,7 +110,7 @@ impl Enricher {
             source = %self.source,
             client = id,
             status = reply.status.as_u16(),
-            elapsed_ms = error::millis(started.elapsed()),
+            elapsed_ms = liner_sync_core::http::millis(started.elapsed()),
             "Domoplaner leads API request"
         );
         let secrets = [self.token.expose().to_owned()];

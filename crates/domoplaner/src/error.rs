@@ -36,18 +36,6 @@ const API_FAILED: &str = "the Domoplaner leads API failed on its side";
 const API_REFUSED: &str = "the Domoplaner leads API refused the request";
 const SLOW_DOWN: &str = "Domoplaner asked to slow down";
 
-/// Whole milliseconds of `d`, for log fields.
-pub(crate) fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// What a retry loop logs before it waits: `what` failed for `source`.
-pub(crate) fn log_retry<'a>(source: &'a str, what: &'a str) -> impl Fn(&Error, Duration) + 'a {
-    move |err, wait| {
-        tracing::warn!(source = %source, wait_ms = millis(wait), error = %err, "{what} failed, retrying");
-    }
-}
-
 /// Which Domoplaner endpoint answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Endpoint {

@@ -53,12 +53,13 @@ impl Feed {
             debug!(
                 source = %self.source,
                 bytes = reply.body.len(),
-                walk_ms = error::millis(started.elapsed()),
+                walk_ms = liner_sync_core::http::millis(started.elapsed()),
                 "walked the Domoplaner feed"
             );
             walked.map_err(|why| error::unreadable_feed(&reply, &why, records))
         };
-        let on_retry = error::log_retry(&self.source, "reading the Domoplaner feed");
+        let on_retry =
+            liner_sync_core::http::log_retry(&self.source, "reading the Domoplaner feed");
         self.retry
             .run(&Limiter::unlimited(), attempt, on_retry)
             .await
@@ -78,7 +79,7 @@ impl Feed {
             feed = %self.url.shown,
             status = reply.status.as_u16(),
             bytes = reply.body.len(),
-            elapsed_ms = error::millis(started.elapsed()),
+            elapsed_ms = liner_sync_core::http::millis(started.elapsed()),
             "Domoplaner feed request"
         );
         if !reply.status.is_success() {

@@ -14,8 +14,8 @@ use liner_sync_core::config::Secret;
 use liner_sync_core::http::{self, Limiter, Reply, RetryPolicy};
 use liner_sync_core::{Error, Result};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tracing::{debug, warn};
+use std::time::Instant;
+use tracing::debug;
 
 /// The current Unix second.
 pub(crate) type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -73,15 +73,7 @@ impl Client {
     /// no error.
     pub async fn list(&self, query: &[(String, String)], what: &str) -> Result<Reply> {
         let attempt = |_| self.attempt(query);
-        let on_retry = |err: &Error, wait: Duration| {
-            warn!(
-                source = %self.source,
-                what,
-                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
-                error = %err,
-                "MACRO request failed, retrying"
-            );
-        };
+        let on_retry = liner_sync_core::http::log_retry(&self.source, what);
         self.retry
             .run(&self.limiter, attempt, on_retry)
             .await

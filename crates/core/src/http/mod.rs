@@ -7,7 +7,7 @@ mod retry;
 
 pub use limiter::Limiter;
 pub use reply::{MAX_REPLY_BYTES, Reply, retry_after, send, send_with_headers, transport_error};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, log_retry, millis};
 
 use std::time::Duration;
 

@@ -12,6 +12,19 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+/// Whole milliseconds of `d`, for log fields.
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The `on_retry` every client passes to [`RetryPolicy::run`]: a warning that
+/// `what` failed for `source` and how long the next try waits.
+pub fn log_retry<'a>(source: &'a str, what: &'a str) -> impl FnMut(&Error, Duration) + 'a {
+    move |err, wait| {
+        tracing::warn!(source = %source, wait_ms = millis(wait), error = %err, "{what} failed, retrying");
+    }
+}
+
 /// How long and how often to retry temporary errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
