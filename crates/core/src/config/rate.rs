@@ -1,5 +1,6 @@
 //! `rate_limit: 5/s` values.
 
+use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 use std::fmt;
 use std::num::NonZeroU32;
@@ -77,9 +78,31 @@ impl fmt::Display for Rate {
 
 impl<'de> Deserialize<'de> for Rate {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer)?
-            .parse()
-            .map_err(serde::de::Error::custom)
+        deserializer.deserialize_any(RateVisitor)
+    }
+}
+
+/// Reads a rate from text, or from the `false` a YAML 1.1 reader makes of
+/// an unquoted `off` (as a source's keys are read).
+struct RateVisitor;
+
+impl Visitor<'_> for RateVisitor {
+    type Value = Rate;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a rate such as 5/s, 100/min or 3000/h, or off")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Rate, E> {
+        text.parse().map_err(E::custom)
+    }
+
+    fn visit_bool<E: de::Error>(self, on: bool) -> Result<Rate, E> {
+        if on {
+            Err(E::invalid_value(de::Unexpected::Bool(true), &self))
+        } else {
+            Ok(Rate::Unlimited)
+        }
     }
 }
 
@@ -121,6 +144,22 @@ mod tests {
         }
         for bad in ["", "5", "0/s", "-1/s", "5/day", "x/s", "1.5/s"] {
             assert!(bad.parse::<Rate>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn off_reads_as_text_or_as_the_false_of_unquoted_yaml() {
+        let read = |value: serde_json::Value| serde_json::from_value::<Rate>(value);
+        assert_eq!(read(serde_json::json!("off")).ok(), Some(Rate::Unlimited));
+        assert_eq!(read(serde_json::json!(false)).ok(), Some(Rate::Unlimited));
+        assert_eq!(read(serde_json::json!("7/s")).ok(), Rate::per_second(7));
+        for bad in [
+            serde_json::json!(true),
+            serde_json::json!(5),
+            serde_json::json!("5"),
+        ] {
+            let error = read(bad.clone()).map(|r| r.to_string());
+            assert!(error.is_err(), "{bad}: {error:?}");
         }
     }
 

@@ -1,4 +1,5 @@
 use super::*;
+use liner_sync_core::config::Rate;
 
 const GOOD: &str = "\
 liner:
@@ -145,4 +146,15 @@ fn liner_block_is_validated() {
         "https://liner.example.com/v2/lead/create/",
     ));
     assert!(e.one_line().contains("should be the host only"), "{e}");
+}
+
+#[test]
+fn an_unquoted_off_turns_rate_limits_off_in_the_liner_block_and_in_a_source() {
+    let text = GOOD
+        .replace("  rate_limit: 10/s", "  rate_limit: off")
+        .replace("    start_from", "    rate_limit: off\n    start_from");
+    let c = load_str("sync.yaml", &text).unwrap();
+    assert_eq!(c.liner.rate_limit, Rate::Unlimited);
+    let b24 = liner_sync_bitrix24::Bitrix24Config::from_settings(&c.sources[0].settings).unwrap();
+    assert_eq!(b24.rate_limit, Rate::Unlimited);
 }
