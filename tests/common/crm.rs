@@ -220,7 +220,7 @@ impl Crm for AmocrmOAuth {
 
     fn secrets(&self) -> Vec<String> {
         let mut secrets = vec![AMO_CLIENT_SECRET.to_owned(), AMO_SEED_REFRESH.to_owned()];
-        secrets.extend(self.fake.current_refresh_token());
+        secrets.extend(self.fake.tokens_issued());
         secrets
     }
 
@@ -291,7 +291,7 @@ impl Crm for Bitrix24OAuth {
 
     fn secrets(&self) -> Vec<String> {
         let mut secrets = vec![B24_CLIENT_SECRET.to_owned(), B24_SEED_REFRESH.to_owned()];
-        secrets.extend(self.fake.current_refresh_token());
+        secrets.extend(self.fake.tokens_issued());
         secrets
     }
 
@@ -443,6 +443,72 @@ impl Crm for Domoplaner {
     fn future_cursor(&self) -> Value {
         let far = chrono::Utc::now() + chrono::Duration::days(3650);
         serde_json::json!({"start": far})
+    }
+}
+
+pub const DOMOPLANER_API_TOKEN: &str = "e2e-domoplaner-api-token-2f7c";
+
+/// Domoplaner whose feed carries no phones, so every deal with a client is
+/// completed from the Bearer-token leads API.
+pub struct DomoplanerLeadsApi {
+    pub feed: Domoplaner,
+}
+
+impl Crm for DomoplanerLeadsApi {
+    const KIND: &'static str = Domoplaner::KIND;
+    const SOURCE: &'static str = Domoplaner::SOURCE;
+    const EXTERNAL_ID: &'static str = Domoplaner::EXTERNAL_ID;
+    const PAGE_SIZE: usize = Domoplaner::PAGE_SIZE;
+    const RATE_LIMIT_STATUS: u16 = Domoplaner::RATE_LIMIT_STATUS;
+
+    async fn start(data: DataSet) -> Self {
+        let feed = Domoplaner::start_with(DomoplanerOptions {
+            data,
+            api_token: Some(DOMOPLANER_API_TOKEN.to_owned()),
+            include_phones: false,
+            ..DomoplanerOptions::default()
+        })
+        .await;
+        DomoplanerLeadsApi { feed }
+    }
+
+    fn source_keys(&self) -> Vec<String> {
+        let mut keys = self.feed.source_keys();
+        keys.extend([
+            "enrich:".to_owned(),
+            format!("  api_base: {}", self.feed.fake.api_base()),
+            "  token: ${E2E_DOMOPLANER_API_TOKEN}".to_owned(),
+            "  rate_limit: 200/s".to_owned(),
+        ]);
+        keys
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        let mut env = self.feed.env();
+        env.push(("E2E_DOMOPLANER_API_TOKEN", DOMOPLANER_API_TOKEN.to_owned()));
+        env
+    }
+
+    fn add(&self, data: DataSet) {
+        self.feed.add(data);
+    }
+
+    fn faults(&self) -> &Faults {
+        self.feed.faults()
+    }
+
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.feed.requests()
+    }
+
+    fn secrets(&self) -> Vec<String> {
+        let mut secrets = self.feed.secrets();
+        secrets.push(DOMOPLANER_API_TOKEN.to_owned());
+        secrets
+    }
+
+    fn future_cursor(&self) -> Value {
+        self.feed.future_cursor()
     }
 }
 

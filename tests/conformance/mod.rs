@@ -240,21 +240,46 @@ pub async fn dry_run_writes_nothing<C: Crm>() {
 }
 
 /// No secret of the configuration appears in any output, even at trace level
-/// and when things fail.
+/// and when things fail: retried errors, HTML and cut-off replies, replies
+/// slower than the timeout, refused credentials, and every command that reads
+/// the state or a CRM.
 pub async fn no_secret_reaches_the_output<C: Crm>() {
-    let world = World::<C>::new(deals(111, 30, 1000)).await;
+    let data = deals(111, 30, 1000);
+    let more = common::deals_after(&data, 112, 10, 50_000);
+    let world = World::<C>::new(data).await;
     world.crm.faults().fail_next(1, 500);
     world.liner.faults().fail_next(2, 503);
+    let backfill = ["backfill", "--source", C::SOURCE, "--from", "2026-11-01"];
     let mut outputs = Vec::new();
-    for args in [&["run"][..], &["run", "--dry-run"], &["check"], &["status"]] {
-        let mut cmd = world.command(args);
-        cmd.env("RUST_LOG", "trace");
-        outputs.push(common::finish(cmd.spawn().unwrap()).await);
+    for args in [
+        &["run"][..],
+        &["run", "--dry-run"],
+        &["check"],
+        &["status", "--json"],
+        &["failed"],
+        &["retry-failed"],
+        &backfill,
+    ] {
+        outputs.push(run_at_trace(&world, args).await);
     }
-    world.crm.faults().set_auth_broken(true);
-    let mut cmd = world.command(&["run", "--log-format", "json"]);
-    cmd.env("RUST_LOG", "trace");
-    outputs.push(common::finish(cmd.spawn().unwrap()).await);
+    // Broken and slow replies to a run with deals to read.
+    world.write_config(&Tuning {
+        source: vec!["timeout: 250ms".into(), "max_attempts: 2".into()],
+        ..Tuning::default()
+    });
+    world.crm.add(more);
+    let faults = world.crm.faults();
+    faults.set_seed(112);
+    faults.set_html_rate(0.3);
+    faults.set_malformed_rate(0.3);
+    outputs.push(run_at_trace(&world, &["run"]).await);
+    faults.set_html_rate(0.0);
+    faults.set_malformed_rate(0.0);
+    faults.set_latency(Duration::from_millis(500));
+    outputs.push(run_at_trace(&world, &["run"]).await);
+    faults.set_latency(Duration::ZERO);
+    faults.set_auth_broken(true);
+    outputs.push(run_at_trace(&world, &["run", "--log-format", "json"]).await);
     let secrets = world.secrets();
     for out in &outputs {
         let (stdout, stderr) = text(out);
@@ -269,4 +294,11 @@ pub async fn no_secret_reaches_the_output<C: Crm>() {
             );
         }
     }
+}
+
+/// `liner-sync <args>` with `RUST_LOG=trace`, to the end.
+async fn run_at_trace<C: Crm>(world: &World<C>, args: &[&str]) -> std::process::Output {
+    let mut cmd = world.command(args);
+    cmd.env("RUST_LOG", "trace");
+    common::finish(cmd.spawn().unwrap()).await
 }

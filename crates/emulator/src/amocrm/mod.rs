@@ -167,6 +167,16 @@ impl AmoFake {
             .and_then(|client| client.tokens.current_refresh_token())
     }
 
+    /// Every OAuth token of the integration: the seeded ones and every
+    /// access and refresh token issued since; empty with a long-lived token.
+    pub fn tokens_issued(&self) -> Vec<String> {
+        self.account
+            .credentials
+            .oauth()
+            .map(|client| client.tokens.all_tokens())
+            .unwrap_or_default()
+    }
+
     /// Successful `refresh_token` grants so far.
     pub fn refreshes(&self) -> usize {
         self.account

@@ -154,6 +154,16 @@ impl Bitrix24Fake {
             .and_then(|app| app.tokens.current_refresh_token())
     }
 
+    /// Every OAuth token of the application: the seeded ones and every
+    /// access and refresh token issued since; empty without OAuth.
+    pub fn tokens_issued(&self) -> Vec<String> {
+        self.portal
+            .oauth
+            .as_ref()
+            .map(|app| app.tokens.all_tokens())
+            .unwrap_or_default()
+    }
+
     /// Successful refreshes so far.
     pub fn refreshes(&self) -> usize {
         self.portal

@@ -212,6 +212,18 @@ impl TokenStore {
     pub fn refreshes(&self) -> usize {
         lock(&self.state).refreshes
     }
+
+    /// Every access and refresh token the store knows: the ones it was
+    /// seeded with and every one it issued (to check that none leaks).
+    pub fn all_tokens(&self) -> Vec<String> {
+        let state = lock(&self.state);
+        state
+            .access
+            .keys()
+            .chain(state.refresh.keys())
+            .cloned()
+            .collect()
+    }
 }
 
 impl State {
