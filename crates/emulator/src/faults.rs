@@ -17,6 +17,7 @@ pub struct Faults {
     latency: Mutex<Duration>,
     auth_broken: AtomicBool,
     forced: Mutex<VecDeque<u16>>,
+    slow: Mutex<VecDeque<Duration>>,
     reject_with_200: AtomicBool,
 }
 
@@ -59,6 +60,7 @@ impl Default for Faults {
             latency: Mutex::new(Duration::ZERO),
             auth_broken: AtomicBool::new(false),
             forced: Mutex::new(VecDeque::new()),
+            slow: Mutex::new(VecDeque::new()),
             reject_with_200: AtomicBool::new(false),
         }
     }
@@ -102,6 +104,19 @@ impl Faults {
     /// fails the next request with 503 and the one after with 429.
     pub fn fail_next(&self, n: usize, status: u16) {
         lock(&self.forced).extend(std::iter::repeat_n(status, n));
+    }
+
+    /// Liner only: the next `n` leads are accepted and then answered after
+    /// `delay`, as when Liner stores a lead but its reply comes too late for
+    /// the client's timeout. Calls queue up like [`Faults::fail_next`].
+    pub fn slow_next(&self, n: usize, delay: Duration) {
+        lock(&self.slow).extend(std::iter::repeat_n(delay, n));
+    }
+
+    /// The delay before the reply to the lead just accepted (zero when no
+    /// [`Faults::slow_next`] is queued).
+    pub(crate) fn take_slow(&self) -> Duration {
+        lock(&self.slow).pop_front().unwrap_or_default()
     }
 
     /// Liner only: answer validation failures with HTTP 200 and
@@ -175,6 +190,15 @@ mod tests {
         assert_eq!(f.decide(), Some(Fault::Status(503)));
         assert_eq!(f.decide(), Some(Fault::Status(429)));
         assert_eq!(f.decide(), None);
+    }
+
+    #[test]
+    fn slow_replies_queue_in_order_then_stop() {
+        let f = Faults::default();
+        f.slow_next(2, Duration::from_millis(5));
+        f.slow_next(1, Duration::from_millis(7));
+        let taken: Vec<_> = (0..4).map(|_| f.take_slow().as_millis()).collect();
+        assert_eq!(taken, [5, 5, 7, 0]);
     }
 
     #[test]

@@ -38,4 +38,4 @@ pub use faults::Faults;
 pub use liner::{LinerFake, LinerOptions, ReceivedLead, SyncIdFormat};
 pub use macrocrm::{MACRO_PATH, MacroFake, MacroOptions, MacroPaging};
 pub use record::RecordedRequest;
-pub use sandbox::{Sandbox, SandboxOptions};
+pub use sandbox::{ConfigTuning, Sandbox, SandboxOptions};

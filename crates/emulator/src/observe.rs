@@ -2,6 +2,7 @@
 //! request log.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -26,6 +27,7 @@ pub(crate) async fn observe<S: FakeSystem>(
     request: Request,
     next: Next,
 ) -> Response {
+    let at = Instant::now();
     let (path, method) = observer.system.describe(request.uri().path());
     let latency = observer.faults.latency();
     if !latency.is_zero() {
@@ -45,6 +47,7 @@ pub(crate) async fn observe<S: FakeSystem>(
         method,
         status: response.status().as_u16(),
         sub_calls,
+        at,
     });
     response
 }

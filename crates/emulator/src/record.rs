@@ -1,6 +1,7 @@
 //! The log of every HTTP request a fake answered.
 
 use std::sync::Mutex;
+use std::time::Instant;
 
 use crate::lock::lock;
 
@@ -16,6 +17,8 @@ pub struct RecordedRequest {
     pub status: u16,
     /// For a Bitrix24 `batch`: the sub-call method names, in order.
     pub sub_calls: Vec<String>,
+    /// When the request arrived (for the rates benchmarks measure).
+    pub at: Instant,
 }
 
 /// Sub-call method names a handler attaches to its response, for the recorder.

@@ -74,4 +74,9 @@ impl Account {
     pub fn received(&self) -> Vec<ReceivedLead> {
         lock(&self.received).clone()
     }
+
+    /// How many leads were accepted.
+    pub fn received_count(&self) -> usize {
+        lock(&self.received).len()
+    }
 }

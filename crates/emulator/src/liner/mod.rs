@@ -97,6 +97,11 @@ impl LinerFake {
         self.account.received()
     }
 
+    /// How many leads were accepted, without copying them.
+    pub fn received_count(&self) -> usize {
+        self.account.received_count()
+    }
+
     /// The fault knobs.
     pub fn faults(&self) -> &Faults {
         self.harness.faults()

@@ -38,7 +38,7 @@ async fn create_async(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    create(&account, &headers, &body, false)
+    answer(&account, create(&account, &headers, &body, false)).await
 }
 
 async fn create_sync(
@@ -46,35 +46,51 @@ async fn create_sync(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    create(&account, &headers, &body, true)
+    answer(&account, create(&account, &headers, &body, true)).await
 }
 
-fn create(account: &Account, headers: &HeaderMap, body: &[u8], sync: bool) -> Response {
+/// The reply to a create: late, when the lead was accepted and a slow reply
+/// is queued ([`crate::Faults::slow_next`]): the lead stays accepted even if
+/// the client gives up waiting.
+async fn answer(account: &Account, (reply, accepted): (Response, bool)) -> Response {
+    if accepted {
+        let delay = account.faults.take_slow();
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+    }
+    reply
+}
+
+/// Handles one create; the reply and whether the lead was accepted.
+fn create(account: &Account, headers: &HeaderMap, body: &[u8], sync: bool) -> (Response, bool) {
     if let Some(refusal) = refusal(account, headers) {
-        return refusal;
+        return (refusal, false);
     }
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().contains("json"));
     if !is_json {
-        return reject(account, "Content-Type: must be application/json");
+        return (
+            reject(account, "Content-Type: must be application/json"),
+            false,
+        );
     }
     let lead: Value = match serde_json::from_slice(body) {
         Ok(lead) => lead,
-        Err(_) => return reject(account, "body: invalid JSON"),
+        Err(_) => return (reject(account, "body: invalid JSON"), false),
     };
     if let Err(message) = validate_lead(&lead, &account.orders) {
-        return reject(account, &message);
+        return (reject(account, &message), false);
     }
     let id = account.accept(lead, sync);
-    if !sync {
-        return success(json!([]));
-    }
-    match account.sync_id_format {
-        SyncIdFormat::Number => success(json!(id)),
-        SyncIdFormat::Object => success(json!({ "id": id })),
-    }
+    let reply = match (sync, account.sync_id_format) {
+        (false, _) => success(json!([])),
+        (true, SyncIdFormat::Number) => success(json!(id)),
+        (true, SyncIdFormat::Object) => success(json!({ "id": id })),
+    };
+    (reply, true)
 }
 
 async fn order_list(

@@ -1,13 +1,17 @@
 //! A fake Bitrix24 portal, a fake amoCRM account, a fake MACRO company and a
 //! fake Domoplaner account full of generated deals, and a fake Liner, started
-//! together, with a liner-sync configuration that points at them. Used by `liner-sync demo` and by the `liner-sync-emulator`
-//! binary.
+//! together, with a liner-sync configuration that points at them. Used by
+//! `liner-sync demo`, the `liner-sync-emulator` binary and the benchmarks.
+
+mod config;
+
+pub use config::ConfigTuning;
 
 use crate::{
     AmoAuth, AmoFake, AmoOptions, Bitrix24Fake, Bitrix24Options, DataSet, DomoplanerFake,
     DomoplanerOptions, LinerFake, LinerOptions, MacroFake, MacroOptions, SyncIdFormat,
 };
-use chrono::{DateTime, Duration, FixedOffset};
+use chrono::{DateTime, FixedOffset};
 use std::io;
 
 /// How far the amoCRM account's data seed is from the portal's.
@@ -31,6 +35,16 @@ pub struct SandboxOptions {
     /// Leads in the amoCRM account (`None`: as many as `deals`). Their data
     /// has its own seed and ids from 20 000 000 + `first_id`.
     pub amo_deals: Option<usize>,
+    /// Заявки in the MACRO company (`None`: as many as `deals`). Their data
+    /// has its own seed and ids from 40 000 000 + `first_id`.
+    pub macro_deals: Option<usize>,
+    /// Deals in the Domoplaner feed (`None`: as many as `deals`). Their data
+    /// has its own seed and ids from 60 000 000 + `first_id`.
+    pub domoplaner_deals: Option<usize>,
+    /// Whether the fake Bitrix24 and amoCRM enforce their documented rate
+    /// limits (503 `QUERY_LIMIT_EXCEEDED`, 429). Off only to measure
+    /// liner-sync without them.
+    pub enforce_rate_limits: bool,
     /// Seed of the generated data (same seed, same deals).
     pub seed: u64,
     /// Id of the first deal.
@@ -58,6 +72,9 @@ impl Default for SandboxOptions {
         Self {
             deals: 200,
             amo_deals: None,
+            macro_deals: None,
+            domoplaner_deals: None,
+            enforce_rate_limits: true,
             seed: 1,
             first_id: 1,
             first_created: DateTime::parse_from_rfc3339("2026-11-02T09:00:00+03:00")
@@ -90,13 +107,12 @@ pub struct Sandbox {
     pub amo_deals: usize,
     /// The amoCRM account's share of `callable`.
     pub amo_callable: usize,
-    /// The fake MACRO company, as many заявки as the portal has deals (own
-    /// seed, ids from 40 000 000 + `first_id`).
+    /// The fake MACRO company (own seed, ids from 40 000 000 + `first_id`).
     pub macro_crm: MacroFake,
     /// The MACRO company's share of `deals`.
     pub macro_deals: usize,
-    /// The fake Domoplaner account, as many deals in its feed as the portal
-    /// has (own seed, ids from 60 000 000 + `first_id`).
+    /// The fake Domoplaner account (own seed, ids from 60 000 000 +
+    /// `first_id`).
     pub domoplaner: DomoplanerFake,
     /// The Domoplaner account's share of `deals`.
     pub domoplaner_deals: usize,
@@ -120,13 +136,13 @@ impl Sandbox {
         );
         let macro_data = DataSet::generate(
             options.seed.wrapping_add(MACRO_SEED_OFFSET),
-            options.deals,
+            options.macro_deals.unwrap_or(options.deals),
             options.first_id.saturating_add(MACRO_ID_OFFSET),
             options.first_created,
         );
         let domoplaner_data = DataSet::generate(
             options.seed.wrapping_add(DOMOPLANER_SEED_OFFSET),
-            options.deals,
+            options.domoplaner_deals.unwrap_or(options.deals),
             options.first_id.saturating_add(DOMOPLANER_ID_OFFSET),
             options.first_created,
         );
@@ -137,6 +153,7 @@ impl Sandbox {
         let bitrix = Bitrix24Fake::start(Bitrix24Options {
             data,
             port: options.bitrix_port,
+            enforce_rate_limit: options.enforce_rate_limits,
             ..Bitrix24Options::default()
         })
         .await?;
@@ -146,6 +163,7 @@ impl Sandbox {
                 token: options.amo_token.clone(),
             },
             port: options.amo_port,
+            enforce_rate_limit: options.enforce_rate_limits,
             ..AmoOptions::default()
         })
         .await?;
@@ -181,37 +199,6 @@ impl Sandbox {
             domoplaner_deals,
             options,
         })
-    }
-
-    /// A liner-sync configuration for these fakes: sources `b24` (the
-    /// webhook), `amo` (the base URL and long-lived token), `macro` (the
-    /// base URL, domain, app secret and company token) and `domoplaner` (the
-    /// feed's address), state in
-    /// `state_path`, leads at `liner_rate_limit` (`"10/s"`), every generated
-    /// deal new.
-    pub fn config_yaml(&self, state_path: &str, liner_rate_limit: &str) -> String {
-        let start_from = (self.options.first_created - Duration::days(1)).to_rfc3339();
-        let macro_options = MacroOptions::default();
-        format!(
-            "liner:\n  base_url: {liner}\n  api_key: {key}\n  rate_limit: {liner_rate_limit}\n\
-             state:\n  path: {state_path}\n\
-             defaults:\n  order_id: 101\n  order_code: main\n  utc_offset: 3\n\
-             sources:\n  - name: b24\n    kind: bitrix24\n    webhook_url: {webhook}\n    start_from: {start_from}\n\
-             \x20 - name: amo\n    kind: amocrm\n    base_url: {amo}\n    access_token: {amo_token}\n    start_from: {start_from}\n\
-             \x20 - name: macro\n    kind: macrocrm\n    base_url: {macro_url}\n    domain: {domain}\n    app_secret: {app_secret}\n\
-             \x20   params: {{ company_token: {company_token} }}\n    start_from: {start_from}\n\
-             \x20 - name: domoplaner\n    kind: domoplaner\n    feed_url: {feed_url}\n    start_from: {start_from}\n",
-            liner = self.liner.base_url(),
-            key = self.options.api_key,
-            webhook = self.bitrix.webhook_url(),
-            amo = self.amo.base_url(),
-            amo_token = self.options.amo_token,
-            macro_url = self.macro_crm.base_url(),
-            domain = macro_options.domain,
-            app_secret = macro_options.app_secret,
-            company_token = macro_options.company_token.unwrap_or_default(),
-            feed_url = self.domoplaner.feed_url(),
-        )
     }
 }
 
