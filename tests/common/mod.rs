@@ -4,11 +4,15 @@
 #![allow(dead_code)]
 
 mod crm;
+mod gate;
 
 #[allow(unused_imports)]
 pub use crm::{
-    Amocrm, AmocrmOAuth, Bitrix24, Bitrix24OAuth, Crm, Domoplaner, Macrocrm, OAuthCrm, WEBHOOK_CODE,
+    Amocrm, AmocrmOAuth, Bitrix24, Bitrix24OAuth, Crm, Domoplaner, DomoplanerLeadsApi, Macrocrm,
+    OAuthCrm, WEBHOOK_CODE,
 };
+#[allow(unused_imports)]
+pub use gate::Gate;
 
 use chrono::{DateTime, FixedOffset};
 use liner_sync_emulator::{DataSet, LinerFake, LinerOptions, SyncIdFormat};
