@@ -7,6 +7,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// How late a waiting request may be woken (the timer's resolution is a
+/// millisecond, and a busy runtime adds to it) and still make up for it.
+const LATE_WAKE_ALLOWANCE: Duration = Duration::from_millis(5);
+
+/// The smallest burst for requests `period` apart: one, plus as many as fit
+/// in [`LATE_WAKE_ALLOWANCE`]. With a burst of one, every late wake-up is
+/// time lost for good, which at 1000/s costs over a tenth of the rate; this
+/// lets the limiter catch up, and lets through at most 5 ms of requests early.
+fn catch_up_burst(period: Duration) -> NonZeroU32 {
+    let extra = LATE_WAKE_ALLOWANCE.as_nanos() / period.as_nanos().max(1);
+    NonZeroU32::new(u32::try_from(extra).unwrap_or(u32::MAX).saturating_add(1))
+        .unwrap_or(NonZeroU32::MIN)
+}
+
 /// A shared request-rate limit. Every attempt, retries included, takes a token.
 #[derive(Clone)]
 pub struct Limiter {
@@ -32,9 +46,12 @@ impl Limiter {
         let inner = match rate {
             Rate::Unlimited => None,
             Rate::Limited { count, per } => {
-                let period = per / count.get();
-                let burst = burst.and_then(NonZeroU32::new).unwrap_or(NonZeroU32::MIN);
-                Quota::with_period(period.max(Duration::from_nanos(1)))
+                let period = (per / count.get()).max(Duration::from_nanos(1));
+                let burst = burst
+                    .and_then(NonZeroU32::new)
+                    .unwrap_or(NonZeroU32::MIN)
+                    .max(catch_up_burst(period));
+                Quota::with_period(period)
                     .map(|q| Arc::new(RateLimiter::direct(q.allow_burst(burst))))
             }
         };
@@ -98,6 +115,18 @@ mod tests {
         assert!(elapsed >= Duration::from_millis(180), "{elapsed:?}");
         assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
         assert_eq!(limiter.waits().0, 10);
+    }
+
+    #[test]
+    fn fast_rates_get_a_burst_to_catch_up_late_wake_ups() {
+        let burst_at =
+            |per_second: u64| catch_up_burst(Duration::from_secs(1) / per_second as u32).get();
+        assert_eq!(burst_at(2), 1);
+        assert_eq!(burst_at(50), 1);
+        assert_eq!(burst_at(199), 1);
+        assert_eq!(burst_at(200), 2);
+        assert_eq!(burst_at(1000), 6);
+        assert_eq!(catch_up_burst(Duration::from_nanos(1)).get(), 5_000_001);
     }
 
     #[tokio::test]
