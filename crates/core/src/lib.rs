@@ -19,6 +19,8 @@ mod sink;
 mod source;
 pub mod state;
 pub mod telemetry;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use cursor::{Continuation, Cursor};
 pub use deal::{Contact, Deal, Utm};

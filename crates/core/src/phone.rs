@@ -283,10 +283,59 @@ mod tests {
         );
     }
 
+    /// A character `extract_digits` skips between digits.
+    fn separator() -> impl Strategy<Value = char> {
+        prop::sample::select(vec![
+            ' ', '-', '(', ')', '.', '\t', '\u{a0}', '\u{2010}', '\u{2011}', '\u{2012}',
+            '\u{2013}', '\u{2014}', '\u{2015}', '\u{2212}',
+        ])
+    }
+
+    /// Any text: printable, any Unicode at all (controls, surrogates' neighbours,
+    /// combining marks), or digits and separators far longer than any number.
+    fn any_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "\\PC{0,40}",
+            any::<String>(),
+            (separator(), "[0-9]", 1usize..20_000)
+                .prop_map(|(sep, digit, n)| format!("{digit}{sep}").repeat(n)),
+            ("[+]?", 1usize..100_000).prop_map(|(plus, n)| format!("{plus}{}", " ".repeat(n))),
+        ]
+    }
+
     proptest! {
         #[test]
-        fn never_panics(raw in "\\PC{0,40}") {
-            let _ = normalize_phone(&raw);
+        fn never_panics(raw in any_text()) {
+            match normalize_phone(&raw) {
+                Ok(e164) => {
+                    // E.164: at most 15 digits, no leading zero, `+` only in front.
+                    let digits = e164.strip_prefix('+').unwrap_or(&e164);
+                    prop_assert!((8..=15).contains(&digits.len()), "{e164}");
+                    prop_assert!(digits.bytes().all(|b| b.is_ascii_digit()), "{e164}");
+                    prop_assert!(!digits.starts_with('0'), "{e164}");
+                }
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+            for candidate in phone_candidates(&raw) {
+                prop_assert!(!candidate.is_empty() && candidate.trim() == candidate);
+                let _ = normalize_phone(candidate);
+            }
+        }
+
+        #[test]
+        fn separators_between_digits_change_nothing(
+            plus in any::<bool>(),
+            digits in "[0-9]{1,40}",
+            seps in prop::collection::vec(prop::collection::vec(separator(), 0..3), 41),
+        ) {
+            let bare = format!("{}{digits}", if plus { "+" } else { "" });
+            let mut spaced = if plus { "+".to_owned() } else { String::new() };
+            for (digit, sep) in digits.chars().zip(&seps) {
+                spaced.extend(sep);
+                spaced.push(digit);
+            }
+            spaced.extend(&seps[40]);
+            prop_assert_eq!(normalize_phone(&spaced), normalize_phone(&bare), "{:?}", spaced);
         }
 
         #[test]

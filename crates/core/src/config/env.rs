@@ -131,10 +131,66 @@ mod tests {
         }
     }
 
+    /// Text made of the pieces expansion reacts to, and anything else.
+    fn template() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("$".to_owned()),
+            Just("$$".to_owned()),
+            Just("${".to_owned()),
+            Just("}".to_owned()),
+            Just(":-".to_owned()),
+            "[A-Z_][A-Z0-9_]{0,3}",
+            ".{0,3}",
+        ];
+        prop_oneof![
+            prop::collection::vec(piece, 0..24).prop_map(|p| p.concat()),
+            any::<String>(),
+        ]
+    }
+
+    /// Any environment: a few names, some valid, with any values.
+    fn environment() -> impl Strategy<Value = std::collections::HashMap<String, String>> {
+        prop::collection::hash_map(
+            prop_oneof!["[A-Z_][A-Z0-9_]{0,3}", ".{0,4}"],
+            any::<String>(),
+            0..6,
+        )
+    }
+
     proptest! {
         #[test]
-        fn never_panics(input in ".*") {
-            let _ = expand_with(&input, vars);
+        fn never_panics(input in template(), env in environment()) {
+            match expand_with(&input, |name| env.get(name).cloned()) {
+                Ok(_) => {}
+                Err(EnvError::Missing(name)) => {
+                    prop_assert!(is_valid_name(&name) && !env.contains_key(&name));
+                }
+                Err(e) => prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+
+        #[test]
+        fn doubled_dollars_come_back_as_written(text in template(), env in environment()) {
+            let escaped = text.replace('$', "$$");
+            prop_assert_eq!(expand_with(&escaped, |name| env.get(name).cloned()), Ok(text));
+        }
+
+        #[test]
+        fn a_reference_becomes_its_value_verbatim(
+            before in "[^$]{0,8}",
+            name in "[A-Za-z_][A-Za-z0-9_]{0,6}",
+            value in any::<String>(),
+            default in "[^}]{0,8}",
+            after in "[^$]{0,8}",
+        ) {
+            let set = |n: &str| (n == name).then(|| value.clone());
+            let unset = |_: &str| None;
+            let plain = format!("{before}${{{name}}}{after}");
+            let with_default = format!("{before}${{{name}:-{default}}}{after}");
+            prop_assert_eq!(expand_with(&plain, set), Ok(format!("{before}{value}{after}")));
+            prop_assert_eq!(expand_with(&with_default, set), Ok(format!("{before}{value}{after}")));
+            prop_assert_eq!(expand_with(&plain, unset), Err(EnvError::Missing(name.clone())));
+            prop_assert_eq!(expand_with(&with_default, unset), Ok(format!("{before}{default}{after}")));
         }
 
         #[test]

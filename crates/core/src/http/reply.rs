@@ -271,4 +271,41 @@ mod tests {
         assert!(s.chars().count() <= 161 && !s.contains('\n'));
         assert_eq!(reply(500, "").snippet(), "(empty body)");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_is_read_or_refused_with_a_short_reason(
+            status in crate::testing::status(),
+            body in crate::testing::body(crate::testing::json(&["title", "error"], &[])),
+        ) {
+            let r = crate::testing::reply(status, body);
+            let snippet = r.snippet();
+            proptest::prop_assert!(!snippet.is_empty() && !snippet.contains('\n'), "{snippet:?}");
+            proptest::prop_assert!(snippet.chars().count() <= 161, "{snippet:?}");
+            match r.json::<serde_json::Value>("x") {
+                Ok(v) => proptest::prop_assert_eq!(Some(v), serde_json::from_slice(&r.body).ok()),
+                Err(e) => {
+                    proptest::prop_assert_eq!(e.target(), Some("x"));
+                    proptest::prop_assert!(
+                        matches!(e.kind(), ErrorKind::Temporary | ErrorKind::InvalidData),
+                        "{e}"
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn redacted_bodies_hold_no_secret(
+            around in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..60),
+            secret in "[0-9A-Z]{6,12}",
+        ) {
+            let mut body = around.clone();
+            body.extend_from_slice(secret.as_bytes());
+            body.extend_from_slice(&around);
+            let r = crate::testing::reply(500, body).redact([secret.as_str(), ""]);
+            let text = String::from_utf8_lossy(&r.body);
+            proptest::prop_assert!(!text.contains(&secret));
+            proptest::prop_assert!(!r.snippet().contains(&secret));
+        }
+    }
 }

@@ -312,4 +312,62 @@ mod tests {
         assert!(deal.contacts.is_empty(), "no contact fields, no contact");
         assert!(FieldMap::default().validate().is_err());
     }
+
+    /// A field map with any of its paths set to one of a few.
+    fn any_fields() -> impl proptest::strategy::Strategy<Value = FieldMap> {
+        use proptest::prelude::*;
+        let names = [
+            "id",
+            "created_at",
+            "title",
+            "contacts",
+            "name",
+            "phones",
+            "telegram",
+            "vk",
+            "instagram",
+            "pipeline",
+            "stage",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "utm_content",
+            "utm_term",
+        ];
+        let path = prop::sample::select(vec![
+            "id", "at", "a", "a.b", "a[]", "a[].b", "a[0]", "b.0", "/a/b", ".", "",
+        ]);
+        let custom = prop::collection::btree_map("[a-z]{1,3}", path.clone(), 0..3);
+        (
+            prop::collection::vec(prop::option::of(path), names.len()),
+            custom,
+        )
+            .prop_map(move |(paths, custom)| {
+                let mut map: serde_json::Map<String, Value> = names
+                    .iter()
+                    .zip(paths)
+                    .filter_map(|(name, path)| Some(((*name).to_owned(), json!(path?))))
+                    .collect();
+                map.insert("custom".into(), json!(custom));
+                serde_json::from_value(Value::Object(map)).unwrap()
+            })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_record_is_a_deal_or_a_reason(
+            fields in any_fields(),
+            record in crate::testing::json(&["id", "at", "a", "b", "0"], &["2026-11-02 09:00:00"]),
+        ) {
+            let moments = Moments::new(chrono_tz::Europe::Moscow);
+            match fields.deal(&record, &moments) {
+                Ok(deal) => {
+                    proptest::prop_assert_eq!(Some(deal.id.clone()), fields.id_of(&record));
+                    proptest::prop_assert!(!deal.id.is_empty());
+                    proptest::prop_assert!(deal.contacts.iter().all(|c| *c != Contact::default()));
+                }
+                Err(why) => proptest::prop_assert!(!why.is_empty()),
+            }
+        }
+    }
 }

@@ -167,16 +167,24 @@ impl Paging {
         newest: Option<DateTime<Utc>>,
     ) -> Result<Option<PageState>, String> {
         let full = |limit: u32| records > 0 && records >= limit as usize;
+        let past_the_end = |what: &str| format!("the {what} passed the largest number there is");
         Ok(match self {
             Paging::None => None,
-            Paging::PageLimit { limit, .. } => full(*limit).then(|| PageState {
-                page: state.page + 1,
+            Paging::PageLimit { limit, .. } if full(*limit) => Some(PageState {
+                page: state
+                    .page
+                    .checked_add(1)
+                    .ok_or_else(|| past_the_end("page number"))?,
                 ..state.clone()
             }),
-            Paging::OffsetLimit { limit, .. } => full(*limit).then(|| PageState {
-                offset: state.offset + records as u64,
+            Paging::OffsetLimit { limit, .. } if full(*limit) => Some(PageState {
+                offset: u64::try_from(records)
+                    .ok()
+                    .and_then(|n| state.offset.checked_add(n))
+                    .ok_or_else(|| past_the_end("offset"))?,
                 ..state.clone()
             }),
+            Paging::PageLimit { .. } | Paging::OffsetLimit { .. } => None,
             Paging::Since {
                 limit: Some(limit), ..
             } if full(*limit) => {
@@ -275,10 +283,101 @@ mod tests {
     }
 
     #[test]
+    fn paging_past_the_largest_number_is_an_error() {
+        // `first_page: 18446744073709551615` overflowed on the second page
+        // (found by the property below).
+        let p = paging(json!({"style": "page_limit", "limit": 1, "first_page": u64::MAX}));
+        let e = p.next(&p.first(None), 1, None).unwrap_err();
+        assert_eq!(e, "the page number passed the largest number there is");
+        let o = paging(json!({"style": "offset_limit", "limit": 2}));
+        let end = PageState {
+            offset: u64::MAX - 1,
+            ..o.first(None)
+        };
+        assert!(o.next(&end, 2, None).unwrap_err().contains("offset"));
+        assert_eq!(o.next(&end, 1, None).unwrap(), None, "a short page ends");
+    }
+
+    #[test]
     fn unknown_styles_and_keys_are_refused() {
         assert!(serde_json::from_value::<Paging>(json!({"style": "cursor"})).is_err());
         assert!(
             serde_json::from_value::<Paging>(json!({"style": "page_limit", "size": 5})).is_err()
         );
+    }
+
+    /// An instant anywhere in chrono's range.
+    fn instant() -> impl proptest::strategy::Strategy<Value = DateTime<Utc>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(DateTime::<Utc>::MIN_UTC),
+            Just(DateTime::<Utc>::MAX_UTC),
+            (-8_334_601_228_800i64..8_210_266_876_799)
+                .prop_map(|s| DateTime::from_timestamp(s, 0).unwrap_or_default()),
+        ]
+    }
+
+    /// A `paging:` block as an operator might write it, values at their edges.
+    fn any_paging() -> impl proptest::strategy::Strategy<Value = Paging> {
+        use proptest::prelude::*;
+        let number = prop_oneof![
+            Just(0u64),
+            Just(1),
+            Just(u64::MAX),
+            Just(u64::from(u32::MAX)),
+            any::<u64>()
+        ];
+        (
+            prop::sample::select(vec!["none", "page_limit", "offset_limit", "since"]),
+            prop::option::of(number.clone()),
+            prop::option::of(number),
+            prop::sample::select(vec!["unix", "local", "rfc3339"]),
+        )
+            .prop_filter_map(
+                "not a paging block",
+                |(style, limit, first_page, format)| {
+                    let mut block = json!({"style": style});
+                    if let Some(limit) = limit {
+                        block["limit"] = json!(limit);
+                    }
+                    match style {
+                        "page_limit" => {
+                            if let Some(first) = first_page {
+                                block["first_page"] = json!(first);
+                            }
+                        }
+                        "since" => {
+                            block["param"] = json!("from");
+                            block["format"] = json!(format);
+                            block["limit_param"] = json!("limit");
+                        }
+                        _ => {}
+                    }
+                    serde_json::from_value(block).ok()
+                },
+            )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_page_moves_on_or_ends_without_panicking(
+            paging in any_paging(),
+            page in proptest::prelude::any::<u64>(),
+            offset in proptest::prelude::any::<u64>(),
+            since in proptest::option::of(instant()),
+            records in proptest::prelude::any::<usize>(),
+            newest in proptest::option::of(instant()),
+        ) {
+            let state = PageState { page, offset, since };
+            let _ = paging.query(&state, &moments());
+            match paging.next(&state, records, newest) {
+                Ok(Some(next)) => {
+                    proptest::prop_assert_ne!(&next, &state, "a next page that is this one");
+                    let _ = paging.query(&next, &moments());
+                }
+                Ok(None) => {}
+                Err(why) => proptest::prop_assert!(!why.is_empty()),
+            }
+        }
     }
 }

@@ -198,4 +198,43 @@ mod tests {
         assert_eq!(path("").plain_keys(), Some(vec![]));
         assert_eq!(path("data[].x").plain_keys(), None);
     }
+
+    /// Path text: anything, or the pieces of the syntax in any order.
+    fn path_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            Just("."),
+            Just("[]"),
+            Just("["),
+            Just("]"),
+            Just("/"),
+            Just("~0"),
+            Just("~1"),
+            Just(" "),
+            Just("a"),
+            Just("b"),
+            Just("0"),
+            Just("99999999999999999999999"),
+        ];
+        prop_oneof![
+            any::<String>(),
+            proptest::collection::vec(piece, 0..10).prop_map(|p| p.concat()),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_path_or_a_reason(
+            text in path_text(),
+            value in crate::testing::json(&["a", "b", "0"], &[]),
+        ) {
+            match JsonPath::parse(&text) {
+                Ok(path) => {
+                    proptest::prop_assert_eq!(JsonPath::parse(path.as_str()), Ok(path.clone()));
+                    proptest::prop_assert!(path.values(&value).iter().all(|v| !v.is_null()));
+                }
+                Err(why) => proptest::prop_assert!(why.contains(text.trim()), "{why}"),
+            }
+        }
+    }
 }

@@ -201,4 +201,71 @@ mod tests {
                 .starts_with("not JSON")
         );
     }
+
+    const KEYS: &[&str] = &["a", "b", "deals"];
+
+    /// A path of keys, streamed, or of any steps, read from the whole tree.
+    fn any_path() -> impl proptest::strategy::Strategy<Value = JsonPath> {
+        use proptest::prelude::*;
+        prop_oneof![
+            "((a|b|deals)(\\.(a|b|deals)){0,2})?",
+            "(a|b|deals|0|\\[\\]|\\[1\\])((\\.|)(a|b|deals|0|\\[\\]|\\[1\\])){0,3}",
+        ]
+        .prop_filter_map("not a path", |text| JsonPath::parse(&text).ok())
+    }
+
+    /// What `path` reaches in the whole tree, spread into records.
+    fn whole(value: &Value, path: &JsonPath) -> Vec<Value> {
+        let mut out = Vec::new();
+        for found in path.values(value) {
+            spread(found.clone(), &mut |v| out.push(v));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn streaming_reads_what_the_whole_tree_holds(
+            value in crate::testing::json(KEYS, &[]),
+            path in any_path(),
+        ) {
+            let body = serde_json::to_vec(&value).unwrap();
+            let root: Value = serde_json::from_slice(&body).unwrap();
+            let mut streamed = Vec::new();
+            match for_each_record(&body, &path, |v| streamed.push(v)) {
+                Ok(n) => {
+                    proptest::prop_assert_eq!(n, streamed.len());
+                    proptest::prop_assert_eq!(&streamed, &whole(&root, &path));
+                }
+                Err(why) => {
+                    // Only a key path that reaches no list or object.
+                    proptest::prop_assert!(path.plain_keys().is_some(), "{why}");
+                    proptest::prop_assert_eq!(why, format!("no records at '{path}'"));
+                    proptest::prop_assert!(
+                        path.values(&root).iter().all(|v| !v.is_array() && !v.is_object())
+                    );
+                }
+            }
+        }
+
+        #[test]
+        fn any_bytes_are_read_or_refused_with_a_reason(
+            body in crate::testing::body(crate::testing::json(KEYS, &[])),
+            path in any_path(),
+        ) {
+            let mut streamed = 0;
+            match for_each_record(&body, &path, |_| streamed += 1) {
+                Ok(n) => {
+                    proptest::prop_assert_eq!(n, streamed);
+                    // Skipped strings are not checked for UTF-8; all else is JSON.
+                    let text = String::from_utf8_lossy(&body);
+                    proptest::prop_assert!(serde_json::from_str::<Value>(&text).is_ok());
+                }
+                Err(why) => proptest::prop_assert!(
+                    why.starts_with("not JSON: ") || why.starts_with("no records at"),
+                    "{why}"
+                ),
+            }
+        }
+    }
 }

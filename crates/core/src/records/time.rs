@@ -88,12 +88,14 @@ impl Moments {
             LocalResult::Single(at) => at.with_timezone(&Utc),
             LocalResult::Ambiguous(earlier, _) => earlier.with_timezone(&Utc),
             LocalResult::None => {
-                let moved = naive + chrono::Duration::hours(1);
-                match self.zone.from_local_datetime(&moved) {
-                    LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => {
+                // No hour to move forward into at the end of chrono's range:
+                // the time is then read as UTC.
+                let moved = naive.checked_add_signed(chrono::Duration::hours(1));
+                match moved.map(|moved| self.zone.from_local_datetime(&moved)) {
+                    Some(LocalResult::Single(at) | LocalResult::Ambiguous(at, _)) => {
                         at.with_timezone(&Utc)
                     }
-                    LocalResult::None => naive.and_utc(),
+                    _ => naive.and_utc(),
                 }
             }
         }
@@ -190,6 +192,24 @@ mod tests {
     }
 
     #[test]
+    fn the_last_moment_chrono_knows_is_read_in_any_zone() {
+        // West of UTC this local time is past the last instant chrono knows;
+        // moving it an hour forward overflowed (found by the property below).
+        let m = Moments::new(chrono_tz::America::New_York);
+        let last = NaiveDate::from_ymd_opt(262_142, 12, 31)
+            .and_then(|d| d.and_hms_opt(23, 59, 59))
+            .unwrap()
+            .and_utc();
+        assert_eq!(m.parse(&json!("+262142-12-31 23:59:59")), Some(last));
+        assert_eq!(m.local(NaiveDateTime::MAX), NaiveDateTime::MAX.and_utc());
+        let far_east = Moments::new(chrono_tz::Etc::GMTMinus14);
+        assert_eq!(
+            far_east.local(NaiveDateTime::MIN),
+            NaiveDateTime::MIN.and_utc()
+        );
+    }
+
+    #[test]
     fn formats_local_time_back() {
         let m = Moments::new(chrono_tz::Asia::Yekaterinburg);
         assert_eq!(
@@ -203,5 +223,82 @@ mod tests {
         assert!(serde_json::from_value::<TimeZoneName>(json!("Europe/Moscow")).is_ok());
         let e = serde_json::from_value::<TimeZoneName>(json!("Moscow")).unwrap_err();
         assert!(e.to_string().contains("IANA"), "{e}");
+    }
+
+    /// Zones with the largest offsets either way, DST, and odd quarters.
+    fn zone() -> impl proptest::strategy::Strategy<Value = Tz> {
+        proptest::sample::select(vec![
+            chrono_tz::Europe::Moscow,
+            chrono_tz::Europe::Berlin,
+            chrono_tz::America::New_York,
+            chrono_tz::Pacific::Kiritimati,
+            chrono_tz::Pacific::Chatham,
+            chrono_tz::Australia::Lord_Howe,
+            chrono_tz::Etc::GMTPlus12,
+            chrono_tz::Etc::GMTMinus14,
+            chrono_tz::UTC,
+        ])
+    }
+
+    /// A moment as a CRM might write it, at the edges of every field's range.
+    fn moment() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let year = prop_oneof![
+            "[0-9]{4}",
+            "[+-][0-9]{1,7}",
+            Just("+262142".to_owned()),
+            Just("-262143".to_owned()),
+            Just("262142".to_owned()),
+        ];
+        let text = prop_oneof![
+            Just("+262142-12-31 23:59:59".to_owned()),
+            Just("-262143-01-01 00:00".to_owned()),
+            any::<String>(),
+            (
+                year.clone(),
+                "-[0-9]{1,2}-[0-9]{1,2}([ T][0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}(\\.[0-9]{1,9})?)?)?"
+            )
+                .prop_map(|(y, rest)| format!("{y}{rest}")),
+            (
+                "[0-9]{1,2}\\.[0-9]{1,2}\\.",
+                year,
+                "( [0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2})?)?"
+            )
+                .prop_map(|(d, y, t)| format!("{d}{y}{t}")),
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}",
+            "-?[0-9]{1,20}",
+        ];
+        prop_oneof![
+            text.prop_map(Value::String),
+            any::<i64>().prop_map(Value::from),
+            prop::sample::select(vec![
+                i64::MAX,
+                i64::MIN,
+                8_210_298_412_799,
+                -8_334_632_851_200
+            ])
+            .prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_moment_is_read_or_refused_and_written_back(value in moment(), zone in zone()) {
+            let m = Moments::new(zone);
+            if let Some(at) = m.parse(&value) {
+                let local = m.format_local(at);
+                proptest::prop_assert!(!local.is_empty());
+            }
+        }
+
+        #[test]
+        fn any_local_time_has_an_instant(secs in proptest::prelude::any::<i64>(), zone in zone()) {
+            let naive = DateTime::from_timestamp(secs % 8_210_298_412_800, 0)
+                .map_or(NaiveDateTime::MAX, |at| at.naive_utc());
+            for naive in [naive, NaiveDateTime::MIN, NaiveDateTime::MAX] {
+                let _ = Moments::new(zone).local(naive);
+            }
+        }
     }
 }

@@ -84,6 +84,9 @@ pub fn prepare(conn: &Connection, path: &Path, writable: bool) -> Result<()> {
             path.display()
         )));
     }
+    if version != 0 {
+        check_tables(conn, path, version)?;
+    }
     if writable {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| unreadable(path, &e))?;
@@ -101,6 +104,50 @@ pub fn prepare(conn: &Connection, path: &Path, writable: bool) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Refuses a file whose tables are not those of schema `version`, before
+/// anything is written to it: a damaged header (a negative version, one
+/// that went back) or another program's database would otherwise fail half
+/// way through a migration, or be migrated.
+fn check_tables(conn: &Connection, path: &Path, version: i64) -> Result<()> {
+    let found = table_names(conn).map_err(|e| unreadable(path, &e))?;
+    let steps = usize::try_from(version).ok();
+    let wanted = match steps {
+        Some(steps) => {
+            let fresh = Connection::open_in_memory()?;
+            for step in MIGRATIONS.iter().take(steps) {
+                fresh.execute_batch(step)?;
+            }
+            Some(table_names(&fresh)?)
+        }
+        None => None,
+    };
+    if wanted.as_ref() == Some(&found) {
+        return Ok(());
+    }
+    Err(Error::state(format!(
+        "{} says it is liner-sync state of schema {version} but {}; it is damaged or not a \
+         liner-sync state file. It was left untouched: restore it from a backup, or point \
+         state.path at a new file",
+        path.display(),
+        match wanted {
+            Some(wanted) => format!(
+                "holds the tables [{}], not [{}]",
+                found.join(", "),
+                wanted.join(", ")
+            ),
+            None => "no schema has that number".to_owned(),
+        }
+    )))
+}
+
+/// The file's own tables (SQLite's internal ones left out), by name.
+fn table_names(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    )?;
+    stmt.query_map([], |row| row.get(0))?.collect()
 }
 
 fn unreadable(path: &Path, e: &rusqlite::Error) -> Error {
