@@ -294,4 +294,92 @@ mod tests {
             1
         );
     }
+
+    /// A `_links.next.href` as a server might send it: anything, or a URL
+    /// made of pieces that try to leave the account or the leads list.
+    fn href() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let url = (
+            "(https?|ftp|javascript):(//)?",
+            prop::sample::select(vec![
+                "acme.amocrm.ru",
+                "ACME.amocrm.ru",
+                "acme.amocrm.ru.evil.example",
+                "acme.amocrm.ru@evil.example",
+                "evil.example",
+                "",
+            ]),
+            "(:[0-9]{1,5})?",
+            prop::sample::select(vec![
+                "/api/v4/leads",
+                "/api/v4/leads/",
+                "/api/v4/contacts",
+                "/api/v4/leads/../contacts",
+                "/api/v4/%6Ceads",
+                "//evil.example/api/v4/leads",
+                "",
+            ]),
+            "(\\?[a-z=&,%]{0,20})?(#.{0,5})?",
+        )
+            .prop_map(|(scheme, host, port, path, rest)| {
+                format!("{scheme}{host}{port}{path}{rest}")
+            });
+        prop_oneof![
+            3 => url.prop_map(Value::String),
+            1 => "(/|\\./|\\.\\./|//|\\?)?[a-z/.?=&]{0,24}".prop_map(Value::String),
+            1 => crate::testing::json(),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_next_link_stays_on_the_account_and_the_leads_list(href in href()) {
+            let a = api();
+            let current = a.first_leads_page(2, 0, None, &[]);
+            let page = json!({"_links": {"next": {"href": href}}});
+            match a.next_page(&current, &page) {
+                Ok(Some(next)) => {
+                    let url = Url::parse(&next).unwrap();
+                    proptest::prop_assert_eq!(url.origin(), a.origin.origin(), "{}", next);
+                    proptest::prop_assert_eq!(url.path().trim_end_matches('/'), LEADS_PATH);
+                    proptest::prop_assert!(url.query_pairs().any(|(k, v)| k == "with" && v.contains("contacts")));
+                    proptest::prop_assert_ne!(next, current);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    proptest::prop_assert_eq!(e.kind(), liner_sync_core::ErrorKind::InvalidData);
+                    proptest::prop_assert!(!e.message().contains('\n'));
+                }
+            }
+        }
+
+        #[test]
+        fn any_list_reply_gives_its_items_or_says_it_is_no_list(
+            page in proptest::prop_oneof![
+                3 => crate::testing::mutated("leads_list_page_official.json"),
+                1 => crate::testing::json(),
+            ],
+        ) {
+            for (got, key) in [(leads_of(&page), "leads"), (contacts_of(&page), "contacts")] {
+                match got {
+                    Ok(items) => {
+                        let listed = page.pointer(&format!("/_embedded/{key}"));
+                        proptest::prop_assert_eq!(items.len(), items_len(listed));
+                    }
+                    Err(e) => {
+                        proptest::prop_assert_eq!(e.kind(), liner_sync_core::ErrorKind::InvalidData);
+                        proptest::prop_assert!(e.message().contains(key));
+                    }
+                }
+            }
+        }
+    }
+
+    fn items_len(list: Option<&Value>) -> usize {
+        match list {
+            Some(Value::Array(items)) => items.len(),
+            Some(Value::Object(map)) => map.len(),
+            _ => 0,
+        }
+    }
 }

@@ -331,7 +331,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(500))]
+        #![proptest_config(liner_sync_core::testing::config(500))]
         #[test]
         fn no_lead_is_lost_or_sent_twice(p in pass()) {
             let (leads, existing) = account(&p);

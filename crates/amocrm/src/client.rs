@@ -255,3 +255,59 @@ impl Client {
         error::scrub(err, &secrets)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_base_url;
+    use proptest::prelude::*;
+
+    /// A long-lived-token client, built once for every case.
+    fn client() -> &'static Client {
+        static CLIENT: std::sync::OnceLock<Client> = std::sync::OnceLock::new();
+        CLIENT.get_or_init(|| {
+            let config = AmoConfig::long_lived("https://acme.amocrm.ru", Secret::new("l0ng-t0ken"));
+            let api = Api::new(parse_base_url("https://acme.amocrm.ru").unwrap());
+            let context = SourceContext {
+                vault: Arc::new(liner_sync_core::state::StateStore::in_memory().unwrap()),
+            };
+            Client::new("amo", &config, &api, &context).unwrap()
+        })
+    }
+
+    fn any_body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            crate::testing::body(),
+            crate::testing::mutated("leads_list_page_official.json")
+                .prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_reply_is_json_nothing_or_an_error_without_the_token(
+            status in liner_sync_core::testing::status(),
+            body in any_body(),
+            location in proptest::option::of("(https?://)?[a-z.]{0,12}(/.{0,8})?"),
+            entity in any::<bool>(),
+        ) {
+            let mut reply = liner_sync_core::testing::reply(status, body);
+            reply.location = location;
+            let token = Secret::new("acc-t0ken");
+            match client().read(reply.clone(), None, &token, entity) {
+                Ok(Response { body: Some(body), .. }) => {
+                    prop_assert!(reply.status.is_success());
+                    prop_assert_eq!(Some(body), serde_json::from_slice(&reply.body).ok());
+                }
+                Ok(Response { body: None, .. }) => prop_assert!(
+                    reply.status == StatusCode::NO_CONTENT
+                        || (entity && reply.status == StatusCode::NOT_FOUND)
+                ),
+                Err(e) => {
+                    prop_assert_eq!(e.target(), Some(TARGET));
+                    prop_assert!(!e.message().is_empty() && !e.message().contains('\n'), "{}", e);
+                }
+            }
+        }
+    }
+}

@@ -361,9 +361,23 @@ mod tests {
 
     fn any_body() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
         use proptest::prelude::*;
+        let real: Vec<Value> = [
+            "error_400_validation.json",
+            "error_401_unauthorized.json",
+            "error_429_too_many_requests.json",
+        ]
+        .iter()
+        .map(|name| {
+            liner_sync_core::testing::read_json(format!(
+                "{}/testdata/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+        })
+        .collect();
         prop_oneof![
-            proptest::collection::vec(any::<u8>(), 0..64),
-            crate::testing::json().prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
+            crate::testing::body(),
+            liner_sync_core::testing::mutated_one_of(real, crate::testing::json())
+                .prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
         ]
     }
 

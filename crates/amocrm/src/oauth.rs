@@ -274,4 +274,41 @@ mod tests {
                 .contains("Token has been revoked")
         );
     }
+
+    fn any_body() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            crate::testing::body(),
+            crate::testing::mutated("token_response_kommo.json")
+                .prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_token_reply_is_a_pair_or_an_error(
+            status in liner_sync_core::testing::status(),
+            body in any_body(),
+        ) {
+            let reply = liner_sync_core::testing::reply(status, body);
+            let before = Utc::now();
+            let outcome = if reply.status.is_success() {
+                pair_from("amo", &reply)
+            } else {
+                Err(refused(&reply))
+            };
+            match outcome {
+                Ok(pair) => {
+                    proptest::prop_assert!(!pair.access_token.expose().is_empty());
+                    proptest::prop_assert!(!pair.refresh_token.expose().is_empty());
+                    proptest::prop_assert!(pair.expires_at > before);
+                    proptest::prop_assert!(pair.expires_at <= Utc::now() + Duration::seconds(MAX_LIFETIME_SECS));
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e.target(), Some(TARGET));
+                    proptest::prop_assert!(!e.message().is_empty() && !e.message().contains('\n'), "{}", e);
+                }
+            }
+        }
+    }
 }

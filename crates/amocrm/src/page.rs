@@ -302,4 +302,38 @@ mod tests {
         assert!(far.done.is_empty(), "past the horizon");
         let _ = far.sort(vec![], &p, 0, &mut HashSet::new(), |_| true, &NothingSeen);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_page_of_leads_is_sorted_and_never_moves_the_cursor_back(
+            page in proptest::prop_oneof![
+                3 => crate::testing::mutated("leads_list_page_official.json"),
+                1 => crate::testing::json(),
+            ],
+            contact in crate::testing::mutated("contact_with_phone_official.json"),
+            at in 0i64..=2_000_000_000,
+            ids in proptest::collection::btree_set(0u64..20, 0..3),
+            carried in proptest::option::of(proptest::prelude::any::<i64>()),
+        ) {
+            let Ok(leads) = crate::api::leads_of(&page) else { return Ok(()) };
+            let p = Position { mark: Mark { at, ids }, start: Some(at / 2) };
+            let mut out = Emitting::new("amo");
+            let mut taken = HashSet::new();
+            let fresh = out.sort(leads, &p, p.window_start(3600), &mut taken, |_| true, &NothingSeen);
+            proptest::prop_assert!(fresh.windows(2).all(|w| w[0].place < w[1].place && w[0].id != w[1].id));
+            for f in &fresh {
+                let contacts = assemble(all_ids(&f.links), |id| {
+                    (mapping::id_of(&contact) == Some(id)).then_some(&contact)
+                });
+                out.emit(f.place, f.id, f.at, &f.lead, contacts);
+            }
+            let (_, cursor) = out.cursor(&p, None, [carried]);
+            proptest::prop_assert!(cursor.mark.at >= p.mark.at);
+            if cursor.mark.at == p.mark.at {
+                proptest::prop_assert!(cursor.mark.ids.is_superset(&p.mark.ids));
+            }
+            let deals = out.into_deals();
+            proptest::prop_assert_eq!(deals.len(), fresh.len());
+        }
+    }
 }

@@ -430,4 +430,57 @@ mod tests {
         let e = c.scrub(e, &[Secret::new("acc-t0ken")]);
         assert_eq!(e.message(), "echo: [redacted] [redacted] [redacted] other");
     }
+
+    /// One webhook and one OAuth client, built once for every case.
+    fn clients() -> &'static [Client; 2] {
+        static CLIENTS: std::sync::OnceLock<[Client; 2]> = std::sync::OnceLock::new();
+        CLIENTS.get_or_init(|| {
+            let oauth = Bitrix24Config::oauth(
+                liner_sync_core::config::EnvString("https://p.bitrix24.ru/rest/".into()),
+                liner_sync_core::config::EnvString("local.app".into()),
+                Secret::new("app-s3cret"),
+                Secret::new("seed-r3fresh"),
+            );
+            [client(), Client::new("b24", &oauth, &context()).unwrap()]
+        })
+    }
+
+    /// What a portal may answer a call with: any bytes, or a real reply
+    /// (a list page, an error) with wrong types in it.
+    fn any_body() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let written = |v: Value| serde_json::to_vec(&v).unwrap_or_default();
+        prop_oneof![
+            crate::testing::body(),
+            crate::testing::mutated("crm.deal.list_page_response.json").prop_map(written),
+            crate::testing::mutated("batch_response_OPERATION_TIME_LIMIT_real.json")
+                .prop_map(written),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_reply_is_a_result_or_an_error_that_names_bitrix24(
+            status in liner_sync_core::testing::status(),
+            body in any_body(),
+            oauth in proptest::prelude::any::<bool>(),
+        ) {
+            let c = &clients()[usize::from(oauth)];
+            let reply = liner_sync_core::testing::reply(status, body);
+            match c.read(reply.clone()) {
+                Ok(response) => {
+                    proptest::prop_assert!(reply.status.is_success());
+                    let sent: Value = serde_json::from_slice(&reply.body).unwrap();
+                    proptest::prop_assert_eq!(Some(&response.result), sent.get("result"));
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e.target(), Some(TARGET));
+                    proptest::prop_assert!(!e.message().is_empty());
+                    proptest::prop_assert!(!e.message().contains('\n'), "{}", e.message());
+                }
+            }
+            let wait = c.operating_wait();
+            proptest::prop_assert!(wait <= Duration::from_secs(601), "{wait:?}");
+        }
+    }
 }

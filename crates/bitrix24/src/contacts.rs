@@ -221,4 +221,40 @@ mod tests {
         absorb("b24", &keys, &mut unnamed, &mut contacts);
         assert!(unnamed.errors.is_empty());
     }
+
+    /// A contacts batch reply: the real contact with wrong types in it,
+    /// under the keys asked for and others.
+    fn contacts_reply() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let path = format!(
+            "{}/testdata/crm.contact.get_response.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let contact = liner_sync_core::testing::read_json(path)["result"].clone();
+        let template = json!({
+            "result": {"contacts_0": [contact.clone(), {"ID": "2"}], "contacts_1": {"0": contact}, "list": []},
+            "result_error": {"contacts_2": {"error": "", "error_description": "Access denied."},
+                             "QUERY_LIMIT_EXCEEDED": "Too many requests"}
+        });
+        prop_oneof![
+            3 => liner_sync_core::testing::mutated(template, crate::testing::json()),
+            1 => crate::testing::json(),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_contacts_reply_gives_the_contacts_it_holds(value in contacts_reply()) {
+            let Ok(mut reply) = BatchReply::parse(&value) else { return Ok(()) };
+            let keys: Vec<String> = (0..3).map(|i| format!("contacts_{i}")).collect();
+            let mut contacts = HashMap::new();
+            absorb("b24", &keys, &mut reply, &mut contacts);
+            proptest::prop_assert!(contacts.keys().all(|id| (1..=mapping::MAX_ID).contains(id)));
+            for key in &keys {
+                let left = reply.take(key);
+                proptest::prop_assert!(!matches!(left, Outcome::Done(_)), "{} left: {:?}", key, left);
+            }
+            proptest::prop_assert!(reply.errors.iter().all(|(key, _)| key.is_some()));
+        }
+    }
 }

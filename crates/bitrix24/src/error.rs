@@ -549,18 +549,39 @@ mod tests {
         assert_eq!(untouched.message(), "nothing secret");
     }
 
+    /// One of the collected real error bodies, with wrong types in it.
+    fn real_error() -> impl proptest::strategy::Strategy<Value = Value> {
+        let path = format!(
+            "{}/testdata/error_responses_collection.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let cases = liner_sync_core::testing::read_json(path)["cases"].clone();
+        let bodies: Vec<Value> = cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["body"].clone())
+            .collect();
+        liner_sync_core::testing::mutated_one_of(bodies, crate::testing::json())
+    }
+
     fn any_body() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
         use proptest::prelude::*;
         prop_oneof![
-            proptest::collection::vec(any::<u8>(), 0..64),
-            crate::testing::json().prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
+            crate::testing::body(),
+            real_error().prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
         ]
     }
 
     proptest::proptest! {
         #[test]
-        fn any_reply_becomes_an_error_without_panicking(status in 300u16..600, body in any_body()) {
-            let e = parse_error(StatusCode::from_u16(status).unwrap(), &body, Mode::OAuth);
+        fn any_reply_becomes_an_error_without_panicking(
+            status in 300u16..600,
+            body in any_body(),
+            oauth in proptest::prelude::any::<bool>(),
+        ) {
+            let mode = if oauth { Mode::OAuth } else { Mode::Webhook };
+            let e = parse_error(StatusCode::from_u16(status).unwrap(), &body, mode);
             proptest::prop_assert_eq!(e.target(), Some(TARGET));
             proptest::prop_assert!(!e.message().is_empty());
             proptest::prop_assert!(!e.message().contains('\n'), "{}", e.message());

@@ -186,4 +186,63 @@ mod tests {
             assert!(err.to_string().contains(needle), "{err}");
         }
     }
+
+    /// A page's batch reply: the real list page and links, with wrong types
+    /// in them, or any JSON.
+    fn page_reply() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let path = format!(
+            "{}/testdata/crm.deal.list_page_response.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let rows = liner_sync_core::testing::read_json(path)["result"].clone();
+        let template = json!({
+            "result": {
+                "list": rows,
+                "links": {"items": [{"id": 37, "contactIds": [5, 6]}, {"id": "38", "contactIds": {"0": 7}}]},
+                "contacts_0": []
+            },
+            "result_error": {"contacts_1": {"error": "", "error_description": "Access denied."}}
+        });
+        prop_oneof![
+            3 => liner_sync_core::testing::mutated(template, crate::testing::json()),
+            1 => crate::testing::json(),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_batch_reply_gives_a_page_of_ordered_rows_or_an_error(
+            value in page_reply(),
+            oauth in proptest::prelude::any::<bool>(),
+        ) {
+            // A result that is no batch reply at all is batch.rs's business.
+            let Ok(mut reply) = BatchReply::parse(&value) else { return Ok(()) };
+            let mode = if oauth { Mode::OAuth } else { Mode::Webhook };
+            let listed = match Listed::take("b24", 6, &mut reply, mode) {
+                Ok(listed) => listed,
+                Err(e) => {
+                    proptest::prop_assert_eq!(e.target(), Some(TARGET));
+                    proptest::prop_assert!(!e.message().contains('\n'), "{}", e.message());
+                    return Ok(());
+                }
+            };
+            let (count, rows) = deal_list::rows_with_ids("b24", &listed.rows).unwrap();
+            proptest::prop_assert!(rows.len() <= count);
+            proptest::prop_assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "sorted, once each");
+            let at = chrono::DateTime::<Utc>::UNIX_EPOCH;
+            for (id, row) in &rows {
+                proptest::prop_assert_eq!(mapping::deal(*id, row, at).id, id.to_string());
+                let primary = mapping::primary_contact(row);
+                let ids = links::contact_ids("b24", *id, primary, listed.links.as_ref());
+                proptest::prop_assert!(primary.is_none() || ids.first() == primary.as_ref());
+                let once: std::collections::HashSet<_> = ids.iter().collect();
+                proptest::prop_assert_eq!(once.len(), ids.len());
+            }
+            // A prefetched page rides in the continuation unchanged.
+            let next = crate::next_page::NextPage::prefetched("b24", 9, Some(Ok(listed)));
+            let back = crate::next_page::NextPage::from_continuation(&next.clone().into_continuation());
+            proptest::prop_assert_eq!(back.unwrap(), next);
+        }
+    }
 }

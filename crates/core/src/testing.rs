@@ -113,9 +113,16 @@ pub fn json(keys: &[&str], words: &[&str]) -> BoxedStrategy<Value> {
 /// wrapped in a list; a list where an object belongs or the reverse; a key or
 /// an element dropped; a huge value; or any value from `other`.
 pub fn mutated(template: Value, other: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
-    prop::collection::vec((any::<Index>(), 0..8u8, other), 1..5)
-        .prop_map(move |edits| {
-            let mut value = template.clone();
+    mutated_one_of(vec![template], other)
+}
+
+/// One of `templates` (valid replies, at least one), broken as [`mutated`]
+/// breaks its template.
+pub fn mutated_one_of(templates: Vec<Value>, other: BoxedStrategy<Value>) -> BoxedStrategy<Value> {
+    let edits = prop::collection::vec((any::<Index>(), 0..8u8, other), 1..5);
+    (prop::sample::select(templates), edits)
+        .prop_map(|(template, edits)| {
+            let mut value = template;
             for (at, how, other) in edits {
                 let n = nodes(&value);
                 mutate(nth(&mut value, at.index(n)), how, other, &at);
