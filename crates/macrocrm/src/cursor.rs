@@ -50,10 +50,13 @@ impl Position {
     }
 
     /// Where a time-filtered pass starts: the later of `start` and `newest −
-    /// lookback`.
+    /// lookback` (`start` when the lookback reaches before any time there is).
     pub fn window_start(&self, lookback: Duration) -> DateTime<Utc> {
-        match self.newest {
-            Some(newest) => self.start.max(newest - lookback),
+        match self
+            .newest
+            .and_then(|newest| newest.checked_sub_signed(lookback))
+        {
+            Some(from) => self.start.max(from),
             None => self.start,
         }
     }
@@ -110,6 +113,25 @@ mod tests {
     }
 
     #[test]
+    fn a_lookback_longer_than_history_starts_at_the_start() {
+        // `lookback: 300000y` (or one too long for chrono, read as
+        // Duration::MAX) overflowed once a newest time was known (found by
+        // the property below).
+        let start = at("2026-11-01T00:00:00Z");
+        let p = Position::starting(start).saw(Some(at("2026-11-02T06:00:00Z")), Utc::now());
+        assert_eq!(p.window_start(Duration::days(300_000 * 365)), start);
+        assert_eq!(p.window_start(Duration::MAX), start);
+        // A record dated '-262143-01-01 00:00:00' made the newest time the
+        // first there is; the default hour of lookback then overflowed.
+        let ancient = Position::starting(DateTime::<Utc>::MIN_UTC)
+            .saw(Some(DateTime::<Utc>::MIN_UTC), Utc::now());
+        assert_eq!(
+            ancient.window_start(Duration::hours(1)),
+            DateTime::<Utc>::MIN_UTC
+        );
+    }
+
+    #[test]
     fn newest_never_moves_back_nor_into_the_far_future() {
         let now = at("2026-11-03T00:00:00Z");
         let p = Position::starting(at("2026-11-01T00:00:00Z"))
@@ -119,5 +141,23 @@ mod tests {
         assert_eq!(p.saw(Some(at("2036-11-02T06:00:00Z")), now), p);
         let soon = now + Duration::minutes(30);
         assert_eq!(p.saw(Some(soon), now).newest, Some(soon));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_window_starts_somewhere_for_any_lookback(
+            start in -8_000_000_000_000i64..8_000_000_000_000,
+            newest in proptest::option::of(-8_000_000_000_000i64..8_000_000_000_000),
+            lookback_ms in proptest::prelude::any::<i64>(),
+        ) {
+            let at = |s: i64| DateTime::from_timestamp(s, 0).unwrap_or(DateTime::<Utc>::MAX_UTC);
+            let p = Position { start: at(start), newest: newest.map(at) };
+            for lookback in [Duration::milliseconds(lookback_ms).abs(), Duration::MAX] {
+                proptest::prop_assert!(p.window_start(lookback) >= p.start);
+            }
+            for seen in [DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC, at(start)] {
+                proptest::prop_assert!(p.saw(Some(seen), Utc::now()).newest >= p.newest);
+            }
+        }
     }
 }

@@ -11,6 +11,8 @@ mod progress;
 mod sign;
 mod source;
 #[cfg(test)]
+mod testing;
+#[cfg(test)]
 mod wire_tests;
 
 pub use config::{MacroConfig, Method};

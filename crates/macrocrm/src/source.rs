@@ -9,6 +9,7 @@ use crate::page::{Rules, Sorted};
 use crate::progress::Progress;
 use async_trait::async_trait;
 use chrono::{Duration, Utc};
+use liner_sync_core::http::Reply;
 use liner_sync_core::records::{FieldMap, JsonPath, Moments, Paging, for_each_record};
 use liner_sync_core::{
     Capabilities, Continuation, CrmKind, CrmSource, Cursor, Deal, Error, FetchRequest, Page,
@@ -179,6 +180,19 @@ impl MacroSource {
             .client
             .list(&self.query(position, &progress), &format!("page {number}"))
             .await?;
+        self.page(&reply, position, progress, seen)
+    }
+
+    /// The page a list reply (one that carries no error) holds: its new
+    /// deals, the cursor, and where the next request starts.
+    fn page(
+        &self,
+        reply: &Reply,
+        position: &Position,
+        progress: Progress,
+        seen: &dyn SeenDeals,
+    ) -> Result<Page> {
+        let number = progress.pages + 1;
         let boundary = progress
             .at
             .since
@@ -192,7 +206,7 @@ impl MacroSource {
             boundary,
         });
         let listed = for_each_record(&reply.body, &self.records, |record| page.take(record))
-            .map_err(|why| error::unreadable_records(&reply, self.records.as_str(), &why))?;
+            .map_err(|why| error::unreadable_records(reply, self.records.as_str(), &why))?;
         let digest = page.digest();
         if listed > 0 && progress.previous == Some(digest) {
             return Err(Error::invalid_data(format!(
@@ -265,5 +279,144 @@ impl fmt::Debug for MacroSource {
             .field("name", &self.name)
             .field("config", &self.config)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::MacroConfig;
+    use chrono::DateTime;
+    use liner_sync_core::config::Secret;
+    use liner_sync_core::records::{PageState, SinceFormat};
+    use liner_sync_core::{NothingSeen, SourceContext};
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// One source per paging style (and a created-from filter), built once.
+    fn sources() -> &'static [MacroSource] {
+        static SOURCES: std::sync::OnceLock<Vec<MacroSource>> = std::sync::OnceLock::new();
+        SOURCES.get_or_init(|| {
+            let styles = [
+                json!({"style": "none"}),
+                json!({"style": "page_limit", "limit": 2}),
+                json!({"style": "offset_limit", "limit": 2}),
+                json!({"style": "since", "param": "from", "limit_param": "limit", "limit": 2}),
+                json!({"style": "since", "param": "from", "format": "local"}),
+                json!({"style": "since", "param": "from", "format": "rfc3339", "limit_param": "n", "limit": 1}),
+                json!({"style": "page_limit", "limit": 1, "first_page": 0}),
+            ];
+            let context = SourceContext {
+                vault: std::sync::Arc::new(
+                    liner_sync_core::state::StateStore::in_memory().unwrap(),
+                ),
+            };
+            styles
+                .into_iter()
+                .enumerate()
+                .map(|(i, paging)| {
+                    let mut c = MacroConfig::new("https://api.macroserver.ru", "вашсайт.рф", Secret::new("s3cret"));
+                    c.paging = serde_json::from_value(paging).unwrap();
+                    if i == 6 {
+                        c.created_from_param = Some("created_from".into());
+                        c.created_from_format = SinceFormat::Unix;
+                    }
+                    MacroSource::new("macro", c, &context).unwrap()
+                })
+                .collect()
+        })
+    }
+
+    /// A list reply as the assumed API sends it, with wrong types in it.
+    fn list_reply() -> impl Strategy<Value = Vec<u8>> {
+        let template = json!({"success": true, "data": [
+            {"id": 1, "created_at": "2026-11-02 09:00:00", "title": "2к", "status_id": 5,
+             "contacts": [{"name": "Иван", "phones": ["8 900 123-45-67"], "telegram": "@ivan"}]},
+            {"id": "2", "created_at": 1_793_599_200, "phones": "8 900 000-00-01"},
+            {"id": 3, "created_at": "2026-11-02T06:00:00Z", "utm_source": "yandex"},
+            {"id": 4, "created_at": "2026-11-02 09:00:00"}
+        ]});
+        prop_oneof![
+            3 => crate::testing::mutated(template)
+                .prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
+            1 => crate::testing::body(),
+        ]
+    }
+
+    fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+        prop_oneof![
+            3 => (1_700_000_000i64..1_900_000_000)
+                .prop_map(|s| DateTime::from_timestamp(s, 0).unwrap_or_default()),
+            1 => Just(DateTime::<Utc>::MIN_UTC),
+            1 => Just(DateTime::<Utc>::MAX_UTC),
+        ]
+    }
+
+    /// Where a pass may be: its first page, or any later one.
+    fn progress() -> impl Strategy<Value = Option<Progress>> {
+        let later = (
+            (any::<u64>(), any::<u64>(), proptest::option::of(instant())),
+            0u64..5,
+            proptest::option::of(instant()),
+            proptest::option::of(any::<u64>()),
+            proptest::collection::vec("[1-4]", 0..3),
+        )
+            .prop_map(
+                |((page, offset, since), pages, newest, previous, boundary)| Progress {
+                    at: PageState {
+                        page,
+                        offset,
+                        since,
+                    },
+                    pages,
+                    newest,
+                    previous,
+                    boundary,
+                    unreadable: 0,
+                },
+            );
+        proptest::option::of(later)
+    }
+
+    proptest! {
+        #[test]
+        fn any_reply_in_any_paging_style_is_a_page_or_an_error(
+            which in any::<proptest::sample::Index>(),
+            status in liner_sync_core::testing::status(),
+            body in list_reply(),
+            start in instant(),
+            newest in proptest::option::of(instant()),
+            progress in progress(),
+        ) {
+            let source = which.get(sources());
+            let position = Position { start, newest };
+            let progress = progress.unwrap_or_else(|| source.first_progress(&position));
+            let pages = progress.pages;
+            let _ = source.query(&position, &progress);
+            // What the client does first: a reply that is an error never
+            // reaches the records.
+            let reply = liner_sync_core::testing::reply(status, body);
+            let outcome = match error::parse_error(reply.status, &reply.body) {
+                Some(e) => Err(e),
+                None => source.page(&reply, &position, progress, &NothingSeen),
+            };
+            match outcome {
+                Ok(page) => {
+                    let cursor = Position::from_cursor(&page.cursor).unwrap();
+                    prop_assert_eq!(cursor.start, position.start);
+                    prop_assert!(cursor.newest >= position.newest);
+                    prop_assert!(page.deals.iter().all(|d| d.created_at >= position.start));
+                    if let Some(next) = &page.next {
+                        let next = Progress::from_continuation(next).unwrap();
+                        prop_assert_eq!(next.pages, pages + 1);
+                        let _ = source.query(&position, &next);
+                    }
+                }
+                Err(e) => {
+                    prop_assert_eq!(e.target(), Some(TARGET));
+                    prop_assert!(!e.message().is_empty() && !e.message().contains('\n'), "{}", e);
+                }
+            }
+        }
     }
 }
