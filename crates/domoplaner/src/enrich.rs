@@ -221,4 +221,30 @@ mod tests {
         apply(&mut untouched, Card::default());
         assert_eq!(untouched, named);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_leads_api_reply_is_a_card_or_nothing(
+            body in proptest::prop_oneof![
+                liner_sync_core::testing::mutated(sample(), crate::testing::json()),
+                crate::testing::json(),
+            ],
+        ) {
+            let at = chrono::Utc::now();
+            let mut fresh = Fresh { deal: Deal::new("1", at), client_id: Some("7".into()) };
+            match card(&body) {
+                Some(card) => {
+                    proptest::prop_assert!(card.phones.iter().all(|p| !p.is_empty()));
+                    let phones = card.phones.clone();
+                    apply(&mut fresh, card);
+                    let first = fresh.deal.contacts.first().map(|c| c.phones.clone());
+                    proptest::prop_assert_eq!(first.unwrap_or_default(), phones);
+                }
+                None => proptest::prop_assert_eq!(
+                    body.get("status").and_then(Value::as_str),
+                    Some("error")
+                ),
+            }
+        }
+    }
 }

@@ -98,10 +98,13 @@ pub(crate) fn unreadable_feed(reply: &Reply, why: &str, records: &str) -> Error 
         ))
         .with_target(TARGET);
     }
-    let cut_short = match serde_json::from_slice::<IgnoredAny>(&reply.body) {
-        Err(e) => e.is_eof(),
-        Ok(_) => false,
-    };
+    // serde_json tells a cut-off number (`[1, -`) apart from a cut-off
+    // value only when it reads values: the walk's own verdict counts too.
+    let cut_short = why.starts_with("not JSON: EOF")
+        || match serde_json::from_slice::<IgnoredAny>(&reply.body) {
+            Err(e) => e.is_eof(),
+            Ok(_) => false,
+        };
     if cut_short {
         return Error::temporary(format!(
             "the feed ended early after {} bytes (a dropped connection?)",
@@ -241,6 +244,16 @@ mod tests {
             let e = unreadable_feed(&reply(200, cut), "not JSON", "deals");
             assert_eq!(e.kind(), ErrorKind::Temporary, "{cut:?}: {e}");
         }
+        // Cut off right after a minus sign: serde_json calls that an invalid
+        // number when skipping values, EOF when reading them (found by the
+        // property in scan.rs).
+        let e = unreadable_feed(
+            &reply(200, r#"{"deals":[[-"#),
+            "not JSON: EOF while parsing a value at line 1 column 12",
+            "deals",
+        );
+        assert_eq!(e.kind(), ErrorKind::Temporary, "{e}");
+        assert!(e.message().contains("ended early"), "{e}");
         for broken in ["deals,", r#"{"items": []}"#, "{]"] {
             let e = unreadable_feed(&reply(200, broken), "no records at 'deals'", "deals");
             assert_eq!(e.kind(), ErrorKind::InvalidData, "{broken}: {e}");
@@ -251,12 +264,15 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn any_reply_becomes_a_one_line_error(status in 300u16..600, body in ".{0,80}") {
+        fn any_reply_becomes_a_one_line_error(status in 300u16..600, body in crate::testing::body()) {
             for endpoint in [Endpoint::Feed, Endpoint::Leads] {
-                let e = from_reply(endpoint, reply(status, &body), &[]);
+                let e = from_reply(endpoint, liner_sync_core::testing::reply(status, body.clone()), &[]);
                 proptest::prop_assert_eq!(e.target(), Some(TARGET));
                 proptest::prop_assert!(!e.message().contains('\n'));
             }
+            let e = unreadable_feed(&liner_sync_core::testing::reply(200, body), "not JSON", "deals");
+            proptest::prop_assert_eq!(e.target(), Some(TARGET));
+            proptest::prop_assert!(!e.message().contains('\n'));
         }
     }
 }

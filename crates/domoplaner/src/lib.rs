@@ -12,6 +12,8 @@ mod held;
 mod reader;
 mod scan;
 mod source;
+#[cfg(test)]
+mod testing;
 
 pub use config::{DomoplanerConfig, EnrichConfig, ExternalId};
 pub use source::DomoplanerSource;

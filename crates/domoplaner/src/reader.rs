@@ -298,4 +298,38 @@ mod tests {
         assert_eq!(fresh.deal.id, "77");
         assert_eq!(fresh.deal.contacts[0].phones, ["8 900 111-22-33"]);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_record_is_judged_without_panicking(
+            record in proptest::prop_oneof![
+                crate::testing::mutated_record(),
+                crate::testing::json(),
+            ],
+            by_client in proptest::prelude::any::<bool>(),
+            zone in proptest::sample::select(vec![
+                chrono_tz::Europe::Moscow,
+                chrono_tz::America::New_York,
+                chrono_tz::Etc::GMTMinus14,
+            ]),
+        ) {
+            let r = reader(|c| {
+                c.timezone.0 = zone;
+                if by_client {
+                    c.external_id = ExternalId::Client;
+                }
+            });
+            match r.judge(&record, start(), &NothingSeen) {
+                Verdict::New(fresh) => {
+                    proptest::prop_assert!(fresh.deal.created_at >= start().start);
+                    proptest::prop_assert_eq!(Some(fresh.deal.id.clone()), r.key_of(&record));
+                    if by_client {
+                        proptest::prop_assert_eq!(fresh.client_id, r.key_of(&record));
+                    }
+                }
+                Verdict::Unreadable(why) => proptest::prop_assert!(!why.is_empty()),
+                Verdict::Outside | Verdict::Handled => {}
+            }
+        }
+    }
 }

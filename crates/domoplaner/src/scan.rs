@@ -117,6 +117,7 @@ mod tests {
     use super::*;
     use crate::config::{DomoplanerConfig, ExternalId};
     use liner_sync_core::config::Secret;
+    use proptest::prelude::Strategy as _;
     use serde_json::json;
 
     fn reader(key: ExternalId) -> Reader {
@@ -213,5 +214,73 @@ mod tests {
         assert!(e.contains("no records at 'deals'"), "{e}");
         let empty = new_deals(&r, br#"{"deals": []}"#, start(), &NothingSeen).unwrap();
         assert_eq!(empty.read, 0);
+    }
+
+    /// The tally's numbers agree with each other and with the window.
+    fn consistent(
+        tally: &Tally,
+        window: Window,
+    ) -> Result<(), proptest::test_runner::TestCaseError> {
+        proptest::prop_assert!(tally.read >= tally.outside + tally.handled + tally.unreadable);
+        proptest::prop_assert!(tally.reasons.len() == tally.unreadable.min(REASONS_KEPT));
+        proptest::prop_assert!(
+            tally
+                .fresh
+                .windows(2)
+                .all(|w| w[0].deal.created_at <= w[1].deal.created_at)
+        );
+        let keys: HashSet<_> = tally.fresh.iter().map(|f| &f.deal.id).collect();
+        proptest::prop_assert_eq!(keys.len(), tally.fresh.len(), "a key handed out twice");
+        proptest::prop_assert!(
+            tally
+                .fresh
+                .iter()
+                .all(|f| f.deal.created_at >= window.start)
+        );
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_feed_is_walked_or_refused_with_a_reason(
+            body in proptest::prop_oneof![
+                3 => crate::testing::feed().prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
+                1 => crate::testing::body(),
+            ],
+            by_client in proptest::prelude::any::<bool>(),
+        ) {
+            let r = reader(if by_client { ExternalId::Client } else { ExternalId::Deal });
+            match new_deals(&r, &body, start(), &Seen("3")) {
+                Ok(tally) => consistent(&tally, start())?,
+                Err(why) => proptest::prop_assert!(
+                    why.starts_with("not JSON") || why.starts_with("no records at"), "{}", why
+                ),
+            }
+            match census(&r, &body) {
+                Ok(tally) => proptest::prop_assert_eq!(
+                    tally.mapped() + tally.outside + tally.handled + tally.unreadable,
+                    tally.read
+                ),
+                Err(why) => proptest::prop_assert!(!why.is_empty()),
+            }
+            let _ = find(&r, &body, "2");
+        }
+
+        #[test]
+        fn a_feed_cut_off_anywhere_is_never_taken_for_a_whole_one(
+            feed in crate::testing::feed(),
+            cut in proptest::prelude::any::<proptest::sample::Index>(),
+        ) {
+            let body = serde_json::to_vec(&feed).unwrap();
+            let cut = cut.index(body.len());
+            let r = reader(ExternalId::Deal);
+            // Only a feed that reads whole can be cut off.
+            proptest::prop_assume!(new_deals(&r, &body, start(), &NothingSeen).is_ok());
+            let why = new_deals(&r, &body[..cut], start(), &NothingSeen).unwrap_err();
+            proptest::prop_assert!(why.starts_with("not JSON"), "{}", why);
+            let reply = liner_sync_core::testing::reply(200, body[..cut].to_vec());
+            let e = crate::error::unreadable_feed(&reply, &why, "deals");
+            proptest::prop_assert!(e.is_temporary(), "a cut-off feed is retried: {}", e);
+        }
     }
 }
