@@ -39,12 +39,12 @@ pub fn parse_reply(reply: &Reply) -> Result<serde_json::Value> {
         ))
         .with_target(TARGET));
     }
-    let envelope = match reply.json::<Envelope>(TARGET) {
+    let envelope = match reply.json(TARGET).and_then(|json| envelope(json, reply)) {
         Ok(envelope) => Some(envelope),
-        Err(e) if reply.status.is_success() || reply.status.is_server_error() => {
-            return Err(e);
-        }
-        // A 4xx whose body is not the envelope: the status alone decides.
+        Err(e) if reply.status.is_success() => return Err(e),
+        // An HTML page or broken JSON: temporary, and the error says which.
+        Err(e) if reply.status.is_server_error() && e.is_temporary() => return Err(e),
+        // A 4xx or 5xx whose body is not the envelope: the status alone decides.
         Err(_) => None,
     };
     let liner_message = envelope
@@ -97,6 +97,19 @@ pub fn parse_reply(reply: &Reply) -> Result<serde_json::Value> {
         _ => Error::rejected(message),
     };
     Err(error.with_target(TARGET))
+}
+
+/// The envelope a reply's JSON holds. Only an object is one: serde would
+/// read `[true]` as `{"success": true}`.
+fn envelope(json: serde_json::Value, reply: &Reply) -> Result<Envelope> {
+    let unexpected = |why: &dyn std::fmt::Display| {
+        Error::invalid_data(format!("unexpected JSON (HTTP {}): {why}", reply.status))
+            .with_target(TARGET)
+    };
+    if !json.is_object() {
+        return Err(unexpected(&"not an object"));
+    }
+    serde_json::from_value(json).map_err(|e| unexpected(&e))
 }
 
 /// Liner's `message` is a string; tolerate a list or object of field errors.
@@ -211,6 +224,25 @@ mod tests {
                 "liner: HTML page instead of JSON (HTTP 502 Bad Gateway): 502 Bad Gateway",
             ),
             (200, r#"{"success":true,"mess"#, ErrorKind::Temporary, ""),
+            // A list was read as the envelope's fields in order: `[true]`
+            // accepted the lead, `[false]` rejected it (found by the
+            // property below).
+            (
+                200,
+                "[true]",
+                ErrorKind::InvalidData,
+                "liner: unexpected JSON (HTTP 200 OK): not an object",
+            ),
+            (200, "[false, \"no\"]", ErrorKind::InvalidData, ""),
+            // JSON that is not the envelope in a 5xx was "unexpected JSON",
+            // not retried (found by the property below).
+            (500, "null", ErrorKind::Temporary, "liner: HTTP 500: null"),
+            (
+                503,
+                r#""Service Unavailable""#,
+                ErrorKind::Temporary,
+                "liner: HTTP 503: \"Service Unavailable\"",
+            ),
             (200, r#"{"data":1}"#, ErrorKind::InvalidData, ""),
             (
                 302,
@@ -230,5 +262,70 @@ mod tests {
             ok(429, "{}").unwrap_err().retry_after(),
             Some(Duration::from_secs(3))
         );
+    }
+
+    /// Liner's replies from `fixtures/liner`, with wrong types in them, or
+    /// any bytes.
+    fn any_body() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let json =
+            liner_sync_core::testing::json(&["success", "message", "data", "id", "list"], &[]);
+        let real: Vec<serde_json::Value> = [
+            "liner_v2_lead_create_async_response.json",
+            "liner_v2_error_400_validation.json",
+            "liner_v2_error_401_invalid_api_key.json",
+            "liner_v2_error_429_too_many_requests.json",
+            "liner_v2_order_list_response_partial.json",
+        ]
+        .iter()
+        .map(|name| {
+            liner_sync_core::testing::read_json(format!(
+                "{}/../../fixtures/liner/{name}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+        })
+        .collect();
+        prop_oneof![
+            liner_sync_core::testing::body(json.clone()),
+            liner_sync_core::testing::mutated_one_of(real, json)
+                .prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_reply_means_what_the_table_says(status in 200u16..600, body in any_body()) {
+            let reply = liner_sync_core::testing::reply(status, body);
+            let envelope: Option<serde_json::Value> = serde_json::from_slice(&reply.body).ok();
+            let success = envelope.as_ref().and_then(|e| e.get("success")).and_then(|s| s.as_bool());
+            let want = match status {
+                200..=299 if success == Some(true) => None,
+                200..=299 if success == Some(false) => Some(ErrorKind::Rejected),
+                200..=299 => Some(ErrorKind::InvalidData),
+                300..=399 => Some(ErrorKind::Config),
+                409 => None,
+                401 | 403 => Some(ErrorKind::Auth),
+                404 => Some(ErrorKind::Config),
+                408 | 429 => Some(ErrorKind::RateLimited),
+                500..=599 => Some(ErrorKind::Temporary),
+                _ => Some(ErrorKind::Rejected),
+            };
+            match parse_reply(&reply) {
+                Ok(data) => {
+                    proptest::prop_assert_eq!(want, None, "HTTP {} accepted", status);
+                    if status != 409 {
+                        let sent = envelope.as_ref().and_then(|e| e.get("data")).cloned();
+                        proptest::prop_assert_eq!(data, sent.unwrap_or_default());
+                    }
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e.target(), Some(TARGET));
+                    proptest::prop_assert!(!e.message().is_empty());
+                    // Broken JSON or an HTML page in a 2xx is temporary too.
+                    let broken = (200..300).contains(&status) && e.kind() == ErrorKind::Temporary;
+                    proptest::prop_assert!(Some(e.kind()) == want || broken, "HTTP {}: {}", status, e);
+                }
+            }
+        }
     }
 }
