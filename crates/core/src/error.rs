@@ -204,8 +204,10 @@ impl std::error::Error for Error {
 }
 
 impl From<rusqlite::Error> for Error {
+    /// Keeps SQLite's error as the source, so the state store can tell a
+    /// damaged file from other failures ([`crate::state::StateStore::explain`]).
     fn from(e: rusqlite::Error) -> Self {
-        Error::state(format!("state database error: {e}"))
+        Error::state(format!("state database error: {e}")).with_source(e)
     }
 }
 

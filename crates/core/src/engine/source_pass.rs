@@ -39,7 +39,7 @@ impl SourcePass<'_> {
             Ok(Some(cursor)) => cursor,
             Ok(None) => return report,
             Err(e) => {
-                self.fail(&mut report, &e);
+                self.fail(&mut report, &self.store.explain(e));
                 return report;
             }
         };
@@ -167,7 +167,7 @@ impl SourcePass<'_> {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(e) => {
-                    self.stop.stop(StopReason::State(e.to_string()));
+                    self.state_failed(e);
                     tracker.block(index);
                     break;
                 }
@@ -175,7 +175,7 @@ impl SourcePass<'_> {
             match self.job.mapper.map(&deal) {
                 Mapped::Rejected(reason) => {
                     if let Err(e) = self.submitter.reject(name, &deal, &reason) {
-                        self.stop.stop(StopReason::State(e.to_string()));
+                        self.state_failed(e);
                         tracker.block(index);
                         break;
                     }
@@ -261,10 +261,16 @@ impl SourcePass<'_> {
         if !self.dry_run
             && let Err(e) = self.store.save_cursor(&self.key, &cursor)
         {
-            self.stop.stop(StopReason::State(e.to_string()));
+            self.state_failed(e);
             return;
         }
         report.cursor_after = Some(cursor);
+    }
+
+    /// Stops the pass on a failure of the state file, explained.
+    fn state_failed(&self, e: Error) {
+        self.stop
+            .stop(StopReason::State(self.store.explain(e).to_string()));
     }
 
     fn fail(&self, report: &mut SourceReport, error: &Error) {

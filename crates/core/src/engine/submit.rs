@@ -90,7 +90,8 @@ impl Submitter {
             match self.store.mark_pending(source, id, ready.created_at) {
                 Ok(first) => first,
                 Err(e) => {
-                    self.stop.stop(StopReason::State(e.to_string()));
+                    self.stop
+                        .stop(StopReason::State(self.store.explain(e).to_string()));
                     return Submitted::Aborted;
                 }
             }
@@ -133,7 +134,9 @@ impl Submitter {
                     self.store
                         .mark_attempt_failed(source, id, &message, self.give_up_after)
                 };
-                outcome.map(Submitted::Failed).map_err(|e| e.to_string())
+                outcome
+                    .map(Submitted::Failed)
+                    .map_err(|e| self.store.explain(e).to_string())
             }
         };
         match recorded {
@@ -161,6 +164,6 @@ impl Submitter {
         if self.dry_run {
             return Ok(());
         }
-        write(&self.store).map_err(|e| e.to_string())
+        write(&self.store).map_err(|e| self.store.explain(e).to_string())
     }
 }

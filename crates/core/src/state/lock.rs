@@ -50,9 +50,7 @@ impl StateLock {
 
 /// `<state>.lock` beside the state file.
 pub fn lock_path(state_path: &Path) -> PathBuf {
-    let mut name = state_path.as_os_str().to_owned();
-    name.push(".lock");
-    PathBuf::from(name)
+    super::with_suffix(state_path, ".lock")
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@
 //! * a deal is written `pending` before its lead is submitted and `sent`,
 //!   `rejected` or `failed` after, so a crash in between leaves `pending`
 //!   and the next pass re-sends it;
-//! * the file is never reset: a damaged, foreign or newer file is an error;
+//! * the file is never reset: a damaged, foreign, newer or emptied file is an
+//!   error, and a file found damaged while in use is not written again;
+//! * a new file is created whole, never left empty by a crash;
 //! * one process writes a file at a time ([`StateLock`]).
 
 mod dead_letters;
@@ -25,6 +27,7 @@ pub use tokens::OnDemandVault;
 use crate::{Cursor, Error, Result};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// The state file, open for one process.
@@ -33,6 +36,9 @@ pub struct StateStore {
     conn: Mutex<Connection>,
     path: PathBuf,
     read_only: bool,
+    /// Set once [`StateStore::explain`] found the file damaged: every later
+    /// call fails, so nothing more is written to it.
+    damaged: AtomicBool,
     _lock: Option<StateLock>,
 }
 
@@ -49,21 +55,22 @@ impl StateStore {
             })?;
         }
         let lock = StateLock::acquire(path)?;
-        let created = !path.exists();
+        if !path.exists() {
+            create(path)?;
+        }
+        refuse_empty(path)?;
         let conn = Connection::open(path).map_err(|e| {
             Error::state(format!(
                 "cannot open the state file {}: {e}",
                 path.display()
             ))
         })?;
-        if created {
-            owner_only(path)?;
-        }
         schema::prepare(&conn, path, true)?;
         Ok(Self {
             conn: Mutex::new(conn),
             path: path.to_owned(),
             read_only: false,
+            damaged: AtomicBool::new(false),
             _lock: Some(lock),
         })
     }
@@ -75,6 +82,7 @@ impl StateStore {
         if !path.exists() {
             return Ok(None);
         }
+        refuse_empty(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -90,6 +98,7 @@ impl StateStore {
             conn: Mutex::new(conn),
             path: path.to_owned(),
             read_only: true,
+            damaged: AtomicBool::new(false),
             _lock: None,
         }))
     }
@@ -102,6 +111,7 @@ impl StateStore {
             conn: Mutex::new(conn),
             path: PathBuf::from(":memory:"),
             read_only: false,
+            damaged: AtomicBool::new(false),
             _lock: None,
         })
     }
@@ -117,9 +127,32 @@ impl StateStore {
     }
 
     pub(crate) fn conn(&self) -> Result<MutexGuard<'_, Connection>> {
+        if self.damaged.load(Ordering::SeqCst) {
+            return Err(Error::state(format!(
+                "the state file {} was found damaged; nothing more is written to it",
+                self.path.display()
+            )));
+        }
         self.conn
             .lock()
             .map_err(|_| Error::internal("the state store lock was poisoned by a panic"))
+    }
+
+    /// `e`, an error from this store, as the operator should read it. SQLite
+    /// reads a table's pages only when they are needed, so damage can show
+    /// after the file opened well: the error then names the file and what to
+    /// do, and the store refuses every later call so nothing more is written
+    /// to the file. Other database errors get the file's name.
+    pub fn explain(&self, e: Error) -> Error {
+        let cause = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<rusqlite::Error>());
+        match cause {
+            Some(cause) if schema::is_damage(cause) => {
+                self.damaged.store(true, Ordering::SeqCst);
+                schema::damaged(&self.path, cause)
+            }
+            Some(_) => e.context(format_args!("state file {}", self.path.display())),
+            None => e,
+        }
     }
 
     /// The committed cursor of `source`, if it has one.
@@ -164,6 +197,51 @@ impl StateStore {
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(names)
     }
+}
+
+/// Creates a new state file whole: built beside `path` (without a WAL, so
+/// all of it is in the one file) and renamed into place. A crash can leave
+/// no file or a complete one, never an empty file that [`refuse_empty`]
+/// would take for a damaged state.
+fn create(path: &Path) -> Result<()> {
+    let fresh = with_suffix(path, ".new");
+    for leftover in ["", "-journal", "-wal", "-shm"] {
+        // Left by a crash during an earlier creation; the lock is ours.
+        let _ = std::fs::remove_file(with_suffix(&fresh, leftover));
+    }
+    let cannot = |e: &dyn std::fmt::Display| {
+        Error::state(format!(
+            "cannot create the state file {}: {e}",
+            path.display()
+        ))
+    };
+    let conn = Connection::open(&fresh).map_err(|e| cannot(&e))?;
+    owner_only(&fresh)?;
+    schema::migrate(&conn, 0)?;
+    conn.close().map_err(|(_, e)| cannot(&e))?;
+    std::fs::rename(&fresh, path).map_err(|e| cannot(&e))
+}
+
+/// A state file of no bytes lost its content (liner-sync never leaves one
+/// empty; SQLite writes the first page as soon as it sets WAL mode): taking
+/// it for a new file would send every deal since start_from again.
+fn refuse_empty(path: &Path) -> Result<()> {
+    if std::fs::metadata(path).map_or(true, |m| m.len() > 0) {
+        return Ok(());
+    }
+    Err(Error::state(format!(
+        "the state file {} is empty (0 bytes): it lost what it held. It was left untouched: \
+         restore it from a backup, or delete it to start afresh \
+         (every deal since start_from would then be sent again)",
+        path.display()
+    )))
+}
+
+/// `path` with `suffix` added to its file name (`state.db` → `state.db-wal`).
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
 }
 
 /// The state may hold OAuth tokens: a new file is readable by its owner only

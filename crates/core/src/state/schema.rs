@@ -91,19 +91,45 @@ pub fn prepare(conn: &Connection, path: &Path, writable: bool) -> Result<()> {
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(|e| unreadable(path, &e))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        if version < SCHEMA_VERSION {
-            let tx = conn.unchecked_transaction()?;
-            for step in MIGRATIONS
-                .iter()
-                .skip(usize::try_from(version).unwrap_or(0))
-            {
-                tx.execute_batch(step)?;
-            }
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-            tx.commit()?;
-        }
+        migrate(conn, version)?;
     }
     Ok(())
+}
+
+/// Brings a file of schema `version` to [`SCHEMA_VERSION`] in one transaction.
+pub fn migrate(conn: &Connection, version: i64) -> Result<()> {
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn.unchecked_transaction()?;
+    for step in MIGRATIONS
+        .iter()
+        .skip(usize::try_from(version).unwrap_or(0))
+    {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// True for SQLite's verdicts on a file that is damaged or no database at all.
+pub fn is_damage(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+/// The error for a file found damaged after it was opened (SQLite reads the
+/// pages of a table only when they are needed).
+pub fn damaged(path: &Path, e: &rusqlite::Error) -> Error {
+    Error::state(format!(
+        "the state file {} is damaged ({e}); liner-sync stopped and writes nothing more to it. \
+         Restore it from a backup, or move it away to start afresh \
+         (every deal since start_from would then be sent again)",
+        path.display()
+    ))
 }
 
 /// Refuses a file whose tables are not those of schema `version`, before

@@ -188,6 +188,88 @@ fn refuses_garbage_foreign_and_newer_files_without_touching_them() {
 }
 
 #[test]
+fn an_emptied_file_is_refused_untouched_not_taken_for_a_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    std::fs::write(&path, b"").unwrap();
+    let e = StateStore::open(&path).unwrap_err();
+    assert_eq!(e.kind(), crate::ErrorKind::State);
+    let message = e.to_string();
+    assert!(
+        message.contains(&path.display().to_string()) && message.contains("empty (0 bytes)"),
+        "{message}"
+    );
+    let e = StateStore::open_read_only(&path).unwrap_err();
+    assert!(e.to_string().contains("empty (0 bytes)"), "{e}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+    assert!(!with_suffix(&path, "-wal").exists());
+}
+
+#[test]
+fn a_new_file_is_whole_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    let store = StateStore::open(&path).unwrap();
+    // The main file alone, as a crash right after creation would leave it:
+    // the schema must be in it, not only in the WAL beside it.
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    let alone = rusqlite::Connection::open(&copy).unwrap();
+    let version: i64 = alone
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    assert!(!with_suffix(&path, ".new").exists());
+    drop(store);
+}
+
+#[test]
+fn damage_found_after_opening_names_the_file_and_stops_every_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.db");
+    {
+        let s = StateStore::open(&path).unwrap();
+        for id in 0..400 {
+            s.mark_pending("b24", &id.to_string(), created()).unwrap();
+        }
+    }
+    // Page 1 (the header and the schema) stays; every table's pages go.
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.len() > 3 * 4096, "the deals fill several pages");
+    for (i, b) in bytes.iter_mut().enumerate().skip(4096) {
+        *b = (i * 131 % 251) as u8;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let s = StateStore::open(&path).unwrap();
+    let e = s.outcome("b24", "7").unwrap_err();
+    let e = s.explain(e);
+    assert_eq!(e.kind(), crate::ErrorKind::State);
+    let message = e.to_string();
+    assert!(
+        message.contains(&path.display().to_string()) && message.contains("is damaged"),
+        "{message}"
+    );
+    let later = s.mark_pending("b24", "9999", created()).unwrap_err();
+    assert!(later.to_string().contains("found damaged"), "{later}");
+    drop(s);
+    assert!(
+        std::fs::read(&path).unwrap() == bytes,
+        "the file was written"
+    );
+}
+
+#[test]
+fn other_database_errors_name_the_file() {
+    let s = StateStore::in_memory().unwrap();
+    let e = s.explain(Error::from(rusqlite::Error::InvalidQuery));
+    assert!(e.to_string().contains("state file :memory:"), "{e}");
+    let unrelated = s.explain(Error::state("disk full"));
+    assert_eq!(unrelated.to_string(), "disk full");
+    assert!(s.mark_pending("b24", "1", created()).is_ok(), "not damage");
+}
+
+#[test]
 fn read_only_open_of_a_missing_file_is_none() {
     let dir = tempfile::tempdir().unwrap();
     assert!(
