@@ -38,4 +38,5 @@ pub use faults::Faults;
 pub use liner::{LinerFake, LinerOptions, ReceivedLead, SyncIdFormat};
 pub use macrocrm::{MACRO_PATH, MacroFake, MacroOptions, MacroPaging};
 pub use record::RecordedRequest;
+pub use rng::SplitMix64;
 pub use sandbox::{ConfigTuning, Sandbox, SandboxOptions};
