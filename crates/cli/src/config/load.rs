@@ -89,6 +89,7 @@ pub fn load_str(name: &str, text: &str) -> Result<Config, ConfigFileError> {
             Some((head, _)) => head.to_owned(),
             None => message,
         };
+        let message = plain(message);
         let location = e.location().map(|l| Location {
             line: l.line(),
             column: l.column(),
@@ -97,6 +98,28 @@ pub fn load_str(name: &str, text: &str) -> Result<Config, ConfigFileError> {
     })?;
     check(name, text, &config)?;
     Ok(config)
+}
+
+/// A YAML parser message without its advice to the program (options of the
+/// parser that an operator cannot set).
+fn plain(message: String) -> String {
+    if let Some(rest) = message.strip_prefix("duplicate mapping key") {
+        let key = rest
+            .split_once(", set DuplicateKeyPolicy")
+            .map_or(rest, |(key, _)| key)
+            .trim_start_matches(": ");
+        return format!("the key `{key}` is written twice in the same block; keep one");
+    }
+    if let Some(breach) = message.strip_prefix("budget breached: ") {
+        return format!(
+            "the file has more aliases (*name), anchors or nesting than a configuration needs \
+             ({breach})"
+        );
+    }
+    match message.split_once(" If you just use !!binary") {
+        Some((head, _)) => head.to_owned(),
+        None => message,
+    }
 }
 
 fn check(name: &str, text: &str, config: &Config) -> Result<(), ConfigFileError> {
