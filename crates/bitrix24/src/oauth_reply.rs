@@ -349,13 +349,47 @@ mod tests {
         assert_eq!(limited.retry_after(), Some(SLOW_DOWN_WAIT));
     }
 
+    /// Any bytes, or the documented reply with wrong types in it (its
+    /// `client_endpoint` any text).
+    fn any_body() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+        use proptest::prelude::*;
+        let endpoint = prop_oneof![
+            Just(json!("https://portal.bitrix24.com/rest/")),
+            "(https?|ftp)://[a-z.@:]{0,12}(/[a-z]{0,4})*(/rest)?/?(\\?.{0,3})?(#.{0,3})?"
+                .prop_map(Value::from),
+            crate::testing::json(),
+        ];
+        let mutated = liner_sync_core::testing::mutated(
+            documented(now().timestamp() + 3600),
+            crate::testing::json(),
+        );
+        let documented = (mutated, endpoint).prop_map(|(mut reply, endpoint)| {
+            if let Some(fields) = reply.as_object_mut() {
+                fields.insert("client_endpoint".into(), endpoint);
+            }
+            reply
+        });
+        prop_oneof![
+            crate::testing::body(),
+            documented.prop_map(|v| serde_json::to_vec(&v).unwrap_or_default()),
+        ]
+    }
+
     proptest::proptest! {
         #[test]
-        fn any_reply_is_read_without_panicking(status in 200u16..600, value in crate::testing::json()) {
-            let body = serde_json::to_vec(&value).unwrap_or_default();
+        fn any_reply_is_read_without_panicking(status in 200u16..600, body in any_body()) {
             let r = Reply { status: StatusCode::from_u16(status).unwrap(), retry_after: None, location: None, body };
-            if let Err(e) = read(&r, now()) {
-                proptest::prop_assert!(!e.message().contains('\n'));
+            match read(&r, now()) {
+                Ok(granted) => {
+                    let endpoint = granted.client_endpoint.as_deref().map(crate::endpoint::parse_endpoint);
+                    if let Some(Ok(url)) = endpoint {
+                        proptest::prop_assert!(url.path().ends_with("/rest/"), "{}", url);
+                        proptest::prop_assert!(matches!(url.scheme(), "http" | "https"));
+                        proptest::prop_assert!(url.host_str().is_some_and(|h| !h.is_empty()));
+                        proptest::prop_assert!(url.query().is_none() && url.fragment().is_none());
+                    }
+                }
+                Err(e) => proptest::prop_assert!(!e.message().contains('\n')),
             }
         }
     }

@@ -295,6 +295,23 @@ mod tests {
         }
 
         #[test]
+        fn any_retry_after_is_a_wait_of_at_most_a_day(
+            value in proptest::prop_oneof![
+                "[ -~]{0,40}",
+                "-?[0-9]{1,25}",
+                "(Mon|Sun), [0-9]{1,2} (Jan|Dec) [0-9]{1,5} [0-9]{2}:[0-9]{2}:[0-9]{2} (GMT|[+-][0-9]{4})",
+            ],
+        ) {
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = value.parse() {
+                headers.insert(RETRY_AFTER, value);
+            }
+            if let Some(wait) = retry_after(&headers) {
+                proptest::prop_assert!(wait <= Duration::from_secs(24 * 3600));
+            }
+        }
+
+        #[test]
         fn redacted_bodies_hold_no_secret(
             around in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..60),
             secret in "[0-9A-Z]{6,12}",
