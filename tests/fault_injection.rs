@@ -493,6 +493,21 @@ async fn a_damaged_state_file_is_refused_untouched_and_nothing_is_sent() {
             sent_before,
             "{what}: a lead was sent"
         );
+        // The commands that only read the state: what they can read, or an
+        // error naming the file; never a change to it.
+        for args in [&["status"][..], &["failed"]] {
+            let out = world.run(args).await;
+            let (_, stderr) = text(&out);
+            assert!(
+                code(&out) == 0 || stderr.contains(&state.display().to_string()),
+                "{what}, {args:?}: {}",
+                said(&out)
+            );
+            assert!(
+                std::fs::read(&state).unwrap() == bytes,
+                "{what}, {args:?}: the damaged file was changed"
+            );
+        }
     }
 
     // The good file back: the new deals go, the old ones do not.

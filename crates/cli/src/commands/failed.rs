@@ -15,7 +15,7 @@ pub fn execute(loaded: &LoadedConfig, source: Option<&str>, as_json: bool) -> Re
             .map_err(CliError::config)?;
     }
     let letters = match StateStore::open_read_only(&loaded.state_path())? {
-        Some(store) => store.dead_letters(source)?,
+        Some(store) => store.dead_letters(source).map_err(|e| store.explain(e))?,
         None => Vec::new(),
     };
     let rows: Vec<Value> = letters.iter().map(row).collect();

@@ -2,6 +2,7 @@
 
 use crate::config::LoadedConfig;
 use crate::error::CliError;
+use liner_sync_core::Result;
 use liner_sync_core::engine::backfill_key_parts;
 use liner_sync_core::state::{Outcome, PassRecord, StateStore};
 use serde_json::{Value, json};
@@ -12,13 +13,28 @@ const PROBLEMS_SHOWN: usize = 5;
 pub fn execute(loaded: &LoadedConfig, as_json: bool) -> Result<(), CliError> {
     let path = loaded.state_path();
     let store = StateStore::open_read_only(&path)?;
+    let status = match &store {
+        Some(store) => status_of(loaded, Some(store)).map_err(|e| store.explain(e))?,
+        None => status_of(loaded, None)?,
+    };
+    if as_json {
+        outln!("{status:#}");
+    } else {
+        out!("{}", text(&status));
+    }
+    Ok(())
+}
+
+/// What the state file (if any) says of every configured source and of any
+/// source only the state still has.
+fn status_of(loaded: &LoadedConfig, store: Option<&StateStore>) -> Result<Value> {
     let mut names: Vec<String> = loaded
         .config
         .sources
         .iter()
         .map(|s| s.name.clone())
         .collect();
-    if let Some(store) = &store {
+    if let Some(store) = store {
         for key in store.sources()? {
             let name = backfill_key_parts(&key).map_or(key.clone(), |(owner, _)| owner.to_owned());
             if !names.contains(&name) {
@@ -28,22 +44,15 @@ pub fn execute(loaded: &LoadedConfig, as_json: bool) -> Result<(), CliError> {
     }
     let sources = names
         .iter()
-        .map(|name| source_status(loaded, store.as_ref(), name))
-        .collect::<Result<Vec<_>, CliError>>()?;
-    let status = json!({ "state": path.display().to_string(), "exists": store.is_some(), "sources": sources });
-    if as_json {
-        outln!("{status:#}");
-    } else {
-        out!("{}", text(&status));
-    }
-    Ok(())
+        .map(|name| source_status(loaded, store, name))
+        .collect::<Result<Vec<_>>>()?;
+    let path = loaded.state_path();
+    Ok(
+        json!({ "state": path.display().to_string(), "exists": store.is_some(), "sources": sources }),
+    )
 }
 
-fn source_status(
-    loaded: &LoadedConfig,
-    store: Option<&StateStore>,
-    name: &str,
-) -> Result<Value, CliError> {
+fn source_status(loaded: &LoadedConfig, store: Option<&StateStore>, name: &str) -> Result<Value> {
     let entry = loaded.config.sources.iter().find(|s| s.name == name);
     let kind = entry.map(|e| e.kind.as_str());
     let Some(store) = store else {
