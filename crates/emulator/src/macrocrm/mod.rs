@@ -125,6 +125,11 @@ impl MacroFake {
         self.harness.requests()
     }
 
+    /// Forgets the requests recorded so far.
+    pub fn clear_requests(&self) {
+        self.harness.clear_requests();
+    }
+
     /// The `time` of every request whose signature was accepted, in order.
     pub fn signed_times(&self) -> Vec<i64> {
         self.company.signed_times()

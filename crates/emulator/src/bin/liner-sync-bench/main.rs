@@ -75,6 +75,9 @@ struct Args {
     /// with --quick).
     #[arg(long)]
     deals: Option<usize>,
+    /// The CRM of the backfill benchmark.
+    #[arg(long, value_enum, default_value = "bitrix24")]
+    crm: scenarios::Crm,
 }
 
 /// What every benchmark needs to know.
@@ -88,6 +91,8 @@ pub struct Setup {
     pub quick: bool,
     /// Deals in the backfill benchmark.
     pub backfill_deals: usize,
+    /// The CRM of the backfill benchmark.
+    pub backfill_crm: scenarios::Crm,
 }
 
 #[tokio::main]
@@ -113,6 +118,7 @@ async fn bench(args: &Args) -> BenchResult<()> {
         backfill_deals: args
             .deals
             .unwrap_or(if args.quick { 10_000 } else { 1_000_000 }),
+        backfill_crm: args.crm,
     };
     if !setup.binary.is_file() {
         return Err(format!(

@@ -48,7 +48,7 @@ impl World {
         options: SandboxOptions,
         limits: &Limits,
     ) -> BenchResult<World> {
-        let sandbox = Sandbox::start(options).await?;
+        let sandbox = Sandbox::start(in_the_past(options)).await?;
         let n = SCRATCH_COUNT.fetch_add(1, Ordering::SeqCst);
         let dir = setup
             .work_dir
@@ -103,6 +103,32 @@ impl World {
 impl Drop for World {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The most seconds the generator puts between two deals' creation.
+const MOST_SECONDS_APART: i64 = 180;
+
+/// `options` with the first deal created early enough that the last one is
+/// not in the future, as in a real CRM. (Sources that read by creation time
+/// keep their cursor at the present, so deals "from the future" would be
+/// read again by every pass.)
+fn in_the_past(options: SandboxOptions) -> SandboxOptions {
+    let largest = [
+        Some(options.deals),
+        options.amo_deals,
+        options.macro_deals,
+        options.domoplaner_deals,
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .unwrap_or(0);
+    let span = chrono::Duration::seconds(MOST_SECONDS_APART * largest as i64);
+    let first_created = (chrono::Utc::now() - span - chrono::Duration::hours(1)).fixed_offset();
+    SandboxOptions {
+        first_created,
+        ..options
     }
 }
 

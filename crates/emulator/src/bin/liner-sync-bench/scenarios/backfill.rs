@@ -1,4 +1,4 @@
-//! A backfill of a big Bitrix24 portal (1,000,000 deals) with every rate
+//! A backfill of a big CRM (by default a Bitrix24 portal of 1,000,000 deals) with every rate
 //! limit off: throughput and resident memory as it goes; then incremental
 //! passes over the state it left, with nothing new.
 
@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use super::{Crm, lead_creates};
+use super::lead_creates;
 use crate::report::{Report, fixed};
 use crate::traffic::Traffic;
 use crate::world::{Limits, World};
@@ -22,13 +22,14 @@ const INCREMENTAL_PASSES: usize = 3;
 pub async fn run(setup: &Setup) -> BenchResult<Report> {
     let deals = setup.backfill_deals;
     let generating = Instant::now();
-    let world = World::start(setup, Crm::Bitrix24.alone(deals), &Limits::off()).await?;
+    let crm = setup.backfill_crm;
+    let world = World::start(setup, crm.alone(deals), &Limits::off()).await?;
     let generated_s = generating.elapsed().as_secs_f64();
-    let source = Crm::Bitrix24.source();
+    let source = crm.source();
     let (backfill, summary) = world.run(Some(source)).await?;
     let counts = summary.total();
     let accepted = world.sandbox.liner.received_count() as u64;
-    let crm_requests = Traffic::of(&world.sandbox.bitrix.requests()).total;
+    let crm_requests = Traffic::of(&crm.requests(&world.sandbox)).total;
     let rss = backfill.rss_at_progress(accepted, &PROGRESS);
     let wall = backfill.wall.as_secs_f64();
     let state_mib = file_mib(&world, "state.db") + file_mib(&world, "state.db-wal");
@@ -48,13 +49,13 @@ pub async fn run(setup: &Setup) -> BenchResult<Report> {
     ]];
     let mut incremental = Vec::new();
     for _ in 0..INCREMENTAL_PASSES {
-        world.sandbox.bitrix.clear_requests();
+        crm.clear_requests(&world.sandbox);
         let (pass, summary) = world.run(Some(source)).await?;
         let counts = summary.total();
         if counts.sent != 0 || lead_creates(&world.sandbox).len() as u64 != accepted {
             return Err("the incremental pass sent leads, yet nothing was new".into());
         }
-        let requests = Traffic::of(&world.sandbox.bitrix.requests()).total;
+        let requests = Traffic::of(&crm.requests(&world.sandbox)).total;
         rows.push(vec![
             "incremental".to_owned(),
             counts.fetched.to_string(),
@@ -81,7 +82,8 @@ pub async fn run(setup: &Setup) -> BenchResult<Report> {
     Ok(Report {
         scenario: "backfill",
         title: format!(
-            "Backfill of {deals} Bitrix24 deals, rate limits off; then incremental passes with nothing new"
+            "Backfill of {deals} {} deals, rate limits off; then incremental passes with nothing new",
+            crm.label()
         ),
         headers: vec![
             "pass",
@@ -101,6 +103,7 @@ pub async fn run(setup: &Setup) -> BenchResult<Report> {
             counts.sent + counts.rejected
         )],
         json: json!({
+            "crm": crm.label(),
             "deals": deals,
             "deals_fetched": counts.fetched,
             "leads_sent": counts.sent,

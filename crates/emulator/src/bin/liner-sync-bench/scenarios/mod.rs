@@ -9,7 +9,7 @@ pub mod throughput;
 use liner_sync_emulator::{RecordedRequest, Sandbox, SandboxOptions};
 
 /// One CRM of the sandbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Crm {
     /// The fake Bitrix24 portal.
     Bitrix24,
@@ -85,6 +85,18 @@ impl Crm {
             Crm::Amocrm => sandbox.amo.requests(),
             Crm::Macrocrm => sandbox.macro_crm.requests(),
             Crm::Domoplaner => sandbox.domoplaner.requests(),
+        }
+    }
+}
+
+impl Crm {
+    /// Forgets the requests its fake answered so far.
+    pub fn clear_requests(self, sandbox: &Sandbox) {
+        match self {
+            Crm::Bitrix24 => sandbox.bitrix.clear_requests(),
+            Crm::Amocrm => sandbox.amo.clear_requests(),
+            Crm::Macrocrm => sandbox.macro_crm.clear_requests(),
+            Crm::Domoplaner => sandbox.domoplaner.clear_requests(),
         }
     }
 }
