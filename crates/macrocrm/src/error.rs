@@ -10,6 +10,7 @@ use liner_sync_core::http::Reply;
 use liner_sync_core::{Error, ErrorKind};
 use reqwest::StatusCode;
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -97,7 +98,8 @@ impl Envelope {
 
 /// The error a reply carries, or `None` when it may hold records. Non-2xx
 /// statuses are always errors; a 2xx is one when it is empty, an HTML page,
-/// a JSON object that says it failed, or plain text instead of JSON.
+/// JSON cut off or broken (temporary), a JSON object that says it failed, or
+/// plain text instead of JSON.
 pub(crate) fn parse_error(status: StatusCode, body: &[u8]) -> Option<Error> {
     let reply = Reply {
         status,
@@ -112,11 +114,19 @@ pub(crate) fn parse_error(status: StatusCode, body: &[u8]) -> Option<Error> {
     match start {
         None => Some(temporary(&reply, "empty reply")),
         Some(_) if reply.is_html() => Some(temporary(&reply, "HTML page instead of JSON")),
-        Some(b'{') => serde_json::from_slice::<Envelope>(body)
-            .ok()
-            .filter(Envelope::failed)
-            .map(|e| refusal(&one_line(&e.text()), status)),
-        Some(b'[') => None,
+        // Cut-off JSON is told here, inside the client's retries: once the
+        // reply has left them, the records reader could only stop the pass.
+        Some(b'{') => match serde_json::from_slice::<Envelope>(body) {
+            Ok(envelope) => envelope
+                .failed()
+                .then(|| refusal(&one_line(&envelope.text()), status)),
+            Err(e) if e.is_syntax() || e.is_eof() => Some(temporary(&reply, "malformed JSON")),
+            Err(_) => None,
+        },
+        Some(b'[') => match serde_json::from_slice::<IgnoredAny>(body) {
+            Err(e) if e.is_syntax() || e.is_eof() => Some(temporary(&reply, "malformed JSON")),
+            _ => None,
+        },
         Some(_) if says_error(&reply.snippet()) => Some(refusal(&reply.snippet(), status)),
         Some(_) => Some(temporary(&reply, "not JSON")),
     }
@@ -308,7 +318,14 @@ mod tests {
             ),
             (200, r#"{"error": "", "data": []}"#, None, ""),
             (200, r#"[{"id": 1}]"#, None, ""),
-            (200, r#"{"data": [{"id": 1}, "#, None, ""),
+            (
+                200,
+                r#"{"data": [{"id": 1}, "#,
+                Some(Temporary),
+                "malformed JSON",
+            ),
+            (200, r#"[{"id": 1}, {"#, Some(Temporary), "malformed JSON"),
+            (200, r#"{"succe"#, Some(Temporary), "malformed JSON"),
             (
                 401,
                 r#"{"error": true, "message": "Unauthorized"}"#,

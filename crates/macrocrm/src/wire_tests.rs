@@ -164,6 +164,29 @@ async fn each_retry_is_signed_with_the_current_time() {
     }
 }
 
+/// A page cut off mid-reply (a dropped connection behind a 200) is retried
+/// like a 5xx; it used to leave the client as a page and stop the pass.
+#[tokio::test]
+async fn a_page_cut_off_mid_reply_is_retried() {
+    for cut in [
+        r#"{"succe"#,
+        r#"{"success": true, "data": [{"id": 1, "#,
+        "[{\"id\": 1}",
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path(PATH))
+            .respond_with(ResponseTemplate::new(200).set_body_string(cut))
+            .up_to_n_times(2)
+            .mount(&server)
+            .await;
+        serve(&server, |_| json!({"data": [record(1, 0), record(2, 1)]})).await;
+        let (pages, ids) = pass(&source(config(&server))).await;
+        assert_eq!(ids, vec!["1", "2"], "{cut}");
+        assert_eq!(pages.len(), 1);
+        assert_eq!(server.received_requests().await.unwrap().len(), 3, "{cut}");
+    }
+}
+
 #[tokio::test]
 async fn each_paging_style_reads_everything_once() {
     let all: Vec<Value> = (1..=25).map(|i| record(i, i as u32)).collect();
