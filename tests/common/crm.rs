@@ -20,6 +20,13 @@ pub trait Crm: Sized + Send + Sync + 'static {
     const PAGE_SIZE: usize;
     /// The HTTP status of the CRM's "slow down" reply.
     const RATE_LIMIT_STATUS: u16;
+    /// Whether a pass reads the CRM in several requests, page by page.
+    /// `false`: one request per pass reads everything (a feed), so a CRM
+    /// failure can only meet that request, before any deal of the pass.
+    const PAGED: bool = true;
+    /// What the connector logs, after its kind, for a CRM reply cut short
+    /// (JSON that ends mid-body behind a 200).
+    const CUT_SHORT: &'static str = "malformed JSON";
 
     /// Starts the emulator holding `data`.
     async fn start(data: DataSet) -> Self;
@@ -406,6 +413,10 @@ impl Crm for Domoplaner {
     /// New deals per page the source hands out; the feed itself is one reply.
     const PAGE_SIZE: usize = 500;
     const RATE_LIMIT_STATUS: u16 = 429;
+    const PAGED: bool = false;
+    /// The feed is one download: a cut says how far it got, not where the
+    /// JSON broke.
+    const CUT_SHORT: &'static str = "the feed ended early";
 
     async fn start(data: DataSet) -> Self {
         Self::start_with(DomoplanerOptions {
@@ -460,6 +471,8 @@ impl Crm for DomoplanerLeadsApi {
     const EXTERNAL_ID: &'static str = Domoplaner::EXTERNAL_ID;
     const PAGE_SIZE: usize = Domoplaner::PAGE_SIZE;
     const RATE_LIMIT_STATUS: u16 = Domoplaner::RATE_LIMIT_STATUS;
+    const PAGED: bool = Domoplaner::PAGED;
+    const CUT_SHORT: &'static str = Domoplaner::CUT_SHORT;
 
     async fn start(data: DataSet) -> Self {
         let feed = Domoplaner::start_with(DomoplanerOptions {
