@@ -20,10 +20,11 @@ use crate::waiting::{Ready, Waiting};
 use std::collections::HashSet;
 
 /// The most contact ids a page may leave owed to the next one (counted per
-/// lead, so also the most leads carried). Beyond it the page spends extra
-/// contacts requests, which only pathological data (hundreds of leads per
-/// page without a callable main contact but with several others) reaches.
-pub(crate) const BACKLOG_BOUND: usize = 1_000;
+/// lead, so also the most leads carried): one request's worth. Data needing
+/// a little more than one request per page (some leads whose main contact has
+/// no phone) would otherwise fill any larger bound and then carry it, page
+/// after page, in every continuation, for the same number of requests.
+pub(crate) const BACKLOG_BOUND: usize = IDS_PER_CALL;
 
 /// The waiting leads of one fetch, in the CRM's order.
 #[derive(Debug)]

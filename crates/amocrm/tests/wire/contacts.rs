@@ -318,7 +318,7 @@ async fn the_last_page_settles_what_is_left_in_as_few_calls_as_it_takes() {
 }
 
 #[tokio::test]
-async fn more_than_a_thousand_ids_owed_cost_extra_calls_on_that_page() {
+async fn more_than_a_requests_worth_of_ids_owed_cost_extra_calls_on_that_page() {
     // Pathological data: no main contact has a phone and every lead has nine
     // others, the last with a phone. Page 1 would leave 250 × 9 ids owed.
     let mut account = Account::new();
@@ -340,13 +340,13 @@ async fn more_than_a_thousand_ids_owed_cost_extra_calls_on_that_page() {
         .collect();
     assert_eq!(
         per_page,
-        [6, 6],
+        [9, 3],
         "page 1: 2,250 ids owed after its request, 250 fewer per extra request \
-         down to 1,000; the last page: 1,000 + 50 main + 450 others"
+         down to 250; the last page: 250 + 50 main + 450 others"
     );
-    assert_eq!(owed(&by_page[0].1), 1_000);
-    assert_eq!(carried_ids(&by_page[0].1).len(), 112);
-    assert_eq!(by_page[0].1.deals.len(), 138);
+    assert_eq!(owed(&by_page[0].1), 250);
+    assert_eq!(carried_ids(&by_page[0].1).len(), 28);
+    assert_eq!(by_page[0].1.deals.len(), 222);
     assert!(
         h.contact_calls().await.iter().all(|c| c.len() == 250),
         "every request full"
