@@ -12,6 +12,9 @@ use crate::procfs;
 /// How often resident memory is sampled. `VmHWM` is the kernel's own
 /// high-water mark, so sampling only has to catch it before the exit.
 const SAMPLE_EVERY: Duration = Duration::from_millis(20);
+/// Samples needed before the last one is taken as the peak: a process that
+/// lives a few milliseconds may be sampled only while it is starting.
+const SAMPLES_FOR_A_PEAK: usize = 3;
 
 /// One resident-memory sample.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +38,8 @@ pub struct Measured {
     pub wall: Duration,
     /// User plus system CPU time (`None` off Linux).
     pub cpu: Option<Duration>,
-    /// Peak resident memory in KiB (`None` off Linux).
+    /// Peak resident memory in KiB (`None` off Linux, or when the process
+    /// ended too soon to be sampled).
     pub peak_rss_kib: Option<u64>,
     /// Resident memory as it went, with `progress` at each sample.
     pub samples: Vec<Sample>,
@@ -113,7 +117,7 @@ pub async fn run(
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         wall,
         cpu,
-        peak_rss_kib: peak,
+        peak_rss_kib: peak.filter(|_| samples.len() >= SAMPLES_FOR_A_PEAK),
         samples,
     })
 }
