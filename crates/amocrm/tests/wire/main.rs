@@ -5,7 +5,6 @@
 mod account;
 mod contacts;
 mod errors;
-mod logs;
 mod oauth;
 mod paging;
 mod secrets;

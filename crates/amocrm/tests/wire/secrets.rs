@@ -2,11 +2,11 @@
 //! log line.
 
 use crate::account::{Account, TOKEN, config, context, harness};
-use crate::logs::Captured;
 use crate::oauth::{self, CLIENT_SECRET, SEED, access, refresh};
 use liner_sync_amocrm::{AmoConfig, AmoSource};
 use liner_sync_core::config::{HumanDuration, Location, Secret, SourceSettings};
 use liner_sync_core::state::StateStore;
+use liner_sync_core::testing::Captured;
 use liner_sync_core::{CrmSource, Cursor, Error, FetchRequest, NothingSeen, StartFrom};
 use serde_json::json;
 use std::sync::Arc;

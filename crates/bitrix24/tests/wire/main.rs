@@ -4,7 +4,6 @@
 
 mod app;
 mod errors;
-mod logs;
 mod oauth;
 mod oauth_secrets;
 mod paging;

@@ -2,10 +2,10 @@
 //! refused token, rotated pairs saved before use and reused after a restart.
 
 use crate::app::{App, CLIENT_SECRET, TOKEN_PATH, access, refresh};
-use crate::logs::Captured;
 use crate::portal::Portal;
 use liner_sync_core::auth::fingerprint;
 use liner_sync_core::config::Secret;
+use liner_sync_core::testing::Captured;
 use liner_sync_core::{CrmSource, Cursor, Error, ErrorKind, FetchRequest, NothingSeen, Page};
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -3,10 +3,10 @@
 //! a server echoes the request back.
 
 use crate::app::{App, TOKEN_PATH};
-use crate::logs::Captured;
 use crate::portal::Portal;
 use liner_sync_bitrix24::Bitrix24Source;
 use liner_sync_core::config::{EnvString, HumanDuration};
+use liner_sync_core::testing::Captured;
 use liner_sync_core::{CrmSource, Cursor, Error, FetchRequest, NothingSeen};
 use serde_json::json;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Request shapes and counts of paging, contacts and the other operations.
 
-use crate::logs::Captured;
 use crate::portal::{Handled, Portal, harness, sub_call};
+use liner_sync_core::testing::Captured;
 use liner_sync_core::{CrmSource, Cursor, NothingSeen, StartFrom};
 use serde_json::{Map, Value, json};
 

@@ -1,9 +1,9 @@
 //! The webhook code appears in no `Debug` output, error message or log line.
 
-use crate::logs::Captured;
 use crate::portal::{CODE, Portal, config, context, harness};
 use liner_sync_bitrix24::{Bitrix24Config, Bitrix24Source};
 use liner_sync_core::config::{HumanDuration, Location, Secret, SourceSettings};
+use liner_sync_core::testing::Captured;
 use liner_sync_core::{CrmSource, Cursor, Error, FetchRequest, NothingSeen};
 use serde_json::json;
 use std::time::Duration;

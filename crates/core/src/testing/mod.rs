@@ -1,6 +1,7 @@
 //! Strategies the property tests of every crate share: what a broken or
 //! hostile server may send (any JSON, any bytes, a valid reply with wrong
-//! types in it, a reply cut off), and the case count.
+//! types in it, a reply cut off), and the case count; and [`Captured`], a
+//! log subscriber that keeps what was logged (to look for secrets in it).
 //!
 //! Built with the `testing` feature, which the other crates turn on for their
 //! tests only; never part of the binary.
@@ -8,6 +9,10 @@
 //! Each crate runs its properties with proptest's default case count (256),
 //! slow ones with fewer ([`config`]); `PROPTEST_CASES` overrides both:
 //! `PROPTEST_CASES=100000 cargo test --release -p <crate> <filter>`.
+
+mod logs;
+
+pub use logs::Captured;
 
 use crate::http::Reply;
 use proptest::prelude::*;

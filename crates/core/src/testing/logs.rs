@@ -11,6 +11,7 @@ use tracing::{Event, Metadata, Subscriber};
 pub struct Captured(Arc<Mutex<String>>);
 
 impl Captured {
+    /// Everything captured so far, one event or span per line.
     pub fn text(&self) -> String {
         self.0.lock().map(|t| t.clone()).unwrap_or_default()
     }
