@@ -124,8 +124,14 @@ fn in_the_past(options: SandboxOptions) -> SandboxOptions {
     .flatten()
     .max()
     .unwrap_or(0);
-    let span = chrono::Duration::seconds(MOST_SECONDS_APART * largest as i64);
-    let first_created = (chrono::Utc::now() - span - chrono::Duration::hours(1)).fixed_offset();
+    let seconds = i64::try_from(largest)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(MOST_SECONDS_APART)
+        .saturating_add(3600);
+    let first_created = chrono::Duration::try_seconds(seconds)
+        .and_then(|span| chrono::Utc::now().checked_sub_signed(span))
+        .map(|at| at.fixed_offset())
+        .unwrap_or(options.first_created);
     SandboxOptions {
         first_created,
         ..options

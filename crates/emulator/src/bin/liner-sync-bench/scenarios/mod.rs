@@ -87,9 +87,7 @@ impl Crm {
             Crm::Domoplaner => sandbox.domoplaner.requests(),
         }
     }
-}
 
-impl Crm {
     /// Forgets the requests its fake answered so far.
     pub fn clear_requests(self, sandbox: &Sandbox) {
         match self {
